@@ -1,0 +1,197 @@
+/**
+ * Places HTTP routes on ALB shards. One ALB holds at most 100 target groups (a hard
+ * quota) and, by default, 100 listener rules, so a platform with many apps spreads them
+ * over several ALBs. Pure and deterministic: the same current allocation and routes give
+ * the same answer, and routes already placed never move (moving one would change the
+ * ALB its domain's DNS points at).
+ *
+ * Constraints kept:
+ * - a domain lives on one shard, since its DNS name points at one ALB;
+ * - a rule forwards to a target group on its own ALB (one per shard, app and process type);
+ * - on one host, a deeper path gets a lower priority number (ALB evaluates low first),
+ *   so `/api/v2` wins over `/api` and both over `/`.
+ */
+import { createHash } from 'node:crypto';
+import { WharfError } from '../errors.ts';
+
+export interface AlbQuotas {
+  /** target groups one ALB can be associated with (hard quota: 100) */
+  readonly targetGroupsPerAlb: number;
+  /** listener rules per ALB, default rules excluded (default quota: 100) */
+  readonly rulesPerAlb: number;
+}
+
+export const DEFAULT_ALB_QUOTAS: AlbQuotas = { targetGroupsPerAlb: 100, rulesPerAlb: 100 };
+
+export interface RouteToPlace {
+  readonly routeId: string;
+  readonly app: string;
+  readonly processType: string;
+  readonly domain: string;
+  /** path prefix starting with '/' */
+  readonly path: string;
+}
+
+export interface TargetGroupSlot {
+  readonly shard: number;
+  readonly app: string;
+  readonly processType: string;
+  /** ELB target group name: unique, at most 32 characters */
+  readonly name: string;
+}
+
+export interface RuleSlot extends RouteToPlace {
+  readonly shard: number;
+  /** listener rule priority, unique on its shard */
+  readonly priority: number;
+}
+
+export interface AlbAllocation {
+  /** shards in use or used before: 0..shardCount-1 */
+  readonly shardCount: number;
+  readonly targetGroups: readonly TargetGroupSlot[];
+  readonly rules: readonly RuleSlot[];
+}
+
+export const EMPTY_ALLOCATION: AlbAllocation = { shardCount: 0, targetGroups: [], rules: [] };
+
+/** ALB priorities run 1..50000; they are split into bands by path depth. */
+const MAX_DEPTH = 19;
+const BAND = 2500;
+
+export class AlbCapacityError extends WharfError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('unavailable', message, options);
+    this.name = 'AlbCapacityError';
+  }
+}
+
+export function pathDepth(path: string): number {
+  return path.split('/').filter((s) => s.length > 0).length;
+}
+
+export function targetGroupName(shard: number, app: string, processType: string): string {
+  const hash = createHash('sha256').update(`${shard}/${app}/${processType}`).digest('hex').slice(0, 8);
+  const stem = app.slice(0, 12).replace(/-+$/, '');
+  return `w${shard}-${stem}-${hash}`;
+}
+
+function sameRoute(a: RouteToPlace, b: RouteToPlace): boolean {
+  return (
+    a.routeId === b.routeId &&
+    a.app === b.app &&
+    a.processType === b.processType &&
+    a.domain === b.domain &&
+    a.path === b.path
+  );
+}
+
+const tgKey = (shard: number, app: string, type: string) => `${shard}/${app}/${type}`;
+
+/**
+ * The allocation for exactly `routes`: existing placements kept, those of removed routes
+ * freed (with their target groups once no rule uses them), new routes placed.
+ */
+export function reconcileAllocation(
+  current: AlbAllocation,
+  routes: readonly RouteToPlace[],
+  quotas: AlbQuotas = DEFAULT_ALB_QUOTAS,
+): AlbAllocation {
+  const wanted = new Map(routes.map((r) => [r.routeId, r]));
+  const rules: RuleSlot[] = current.rules.filter((slot) => {
+    const route = wanted.get(slot.routeId);
+    return route !== undefined && sameRoute(route, slot);
+  });
+  const placed = new Set(rules.map((r) => r.routeId));
+  const usedTg = new Set(rules.map((r) => tgKey(r.shard, r.app, r.processType)));
+  const targetGroups: TargetGroupSlot[] = current.targetGroups.filter((t) =>
+    usedTg.has(tgKey(t.shard, t.app, t.processType)),
+  );
+  let shardCount = current.shardCount;
+
+  const pending = routes
+    .filter((r) => !placed.has(r.routeId))
+    .sort((a, b) => cmp(a.domain, b.domain) || cmp(a.path, b.path) || cmp(a.routeId, b.routeId));
+
+  for (const route of pending) {
+    const shard = chooseShard(route, rules, targetGroups, shardCount, quotas);
+    shardCount = Math.max(shardCount, shard + 1);
+    if (
+      !targetGroups.some(
+        (t) => t.shard === shard && t.app === route.app && t.processType === route.processType,
+      )
+    ) {
+      targetGroups.push({
+        shard,
+        app: route.app,
+        processType: route.processType,
+        name: targetGroupName(shard, route.app, route.processType),
+      });
+    }
+    rules.push({ ...route, shard, priority: freePriority(rules, shard, route.path) });
+  }
+  return { shardCount, targetGroups, rules };
+}
+
+/** Frees every rule and target group of an app. */
+export function removeAppFromAllocation(current: AlbAllocation, app: string): AlbAllocation {
+  return {
+    shardCount: current.shardCount,
+    rules: current.rules.filter((r) => r.app !== app),
+    targetGroups: current.targetGroups.filter((t) => t.app !== app),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function fits(
+  route: RouteToPlace,
+  shard: number,
+  rules: readonly RuleSlot[],
+  tgs: readonly TargetGroupSlot[],
+  quotas: AlbQuotas,
+): boolean {
+  if (rules.filter((r) => r.shard === shard).length >= quotas.rulesPerAlb) return false;
+  const hasTg = tgs.some(
+    (t) => t.shard === shard && t.app === route.app && t.processType === route.processType,
+  );
+  return hasTg || tgs.filter((t) => t.shard === shard).length < quotas.targetGroupsPerAlb;
+}
+
+function chooseShard(
+  route: RouteToPlace,
+  rules: readonly RuleSlot[],
+  tgs: readonly TargetGroupSlot[],
+  shardCount: number,
+  quotas: AlbQuotas,
+): number {
+  const domainShard = rules.find((r) => r.domain === route.domain)?.shard;
+  if (domainShard !== undefined) {
+    if (fits(route, domainShard, rules, tgs, quotas)) return domainShard;
+    throw new AlbCapacityError(
+      `no room on ALB shard ${domainShard}, which serves ${route.domain}, for the route ${route.domain}${route.path}: ` +
+        'raise the listener rules quota of that ALB, or remove a route on that domain',
+    );
+  }
+  // Keep an app's routes together where possible: fewer target groups per service.
+  const appShards = [
+    ...new Set(
+      tgs.filter((t) => t.app === route.app && t.processType === route.processType).map((t) => t.shard),
+    ),
+    ...new Set(tgs.filter((t) => t.app === route.app).map((t) => t.shard)),
+  ];
+  for (const shard of appShards) if (fits(route, shard, rules, tgs, quotas)) return shard;
+  for (let shard = 0; shard < shardCount; shard++) if (fits(route, shard, rules, tgs, quotas)) return shard;
+  return shardCount;
+}
+
+function freePriority(rules: readonly RuleSlot[], shard: number, path: string): number {
+  const band = MAX_DEPTH - Math.min(pathDepth(path), MAX_DEPTH);
+  const taken = new Set(rules.filter((r) => r.shard === shard).map((r) => r.priority));
+  for (let p = band * BAND + 1; p <= (band + 1) * BAND; p++) if (!taken.has(p)) return p;
+  throw new AlbCapacityError(
+    `ALB shard ${shard} has no free rule priority left for paths of depth ${pathDepth(path)}`,
+  );
+}
