@@ -1,0 +1,11 @@
+export { BUILTIN_ALIASES, BUILTIN_ORDER, GIT_ALIASES, registryTarballUrl } from './aliases.ts';
+export { chooseBuildpacks, isMultiBuildpackUrl, parseBuildpacksFile } from './choose.ts';
+export { BuildError, type BuildPhase } from './errors.ts';
+export { detectIsolation } from './isolation.ts';
+export { launchCommand, type LaunchCommand, type LaunchOptions } from './launch.ts';
+export { parseProcfile } from './procfile.ts';
+export { mergeReleases, parseReleaseYaml, releaseEnv } from './release.ts';
+export { type ResolvedRef, resolveReference, splitRef } from './resolve.ts';
+export { runBuild } from './run-build.ts';
+export { parseSlugignore } from './source.ts';
+export type { BuildpackInfo, IsolationMode, RunBuildOptions, RunBuildResult } from './types.ts';

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { run } from './exec.ts';
+
+/**
+ * The slug: gzip tar whose entries all start with `./app/`; the root `.git` is left out (the
+ * source's history is not the app) while nested `.git` dirs (vendored repos) are kept.
+ * `buildDir` must be named `app`.
+ */
+export async function createSlug(
+  buildDir: string,
+  slugPath: string,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; bytes: number }> {
+  if (path.basename(buildDir) !== 'app') throw new Error(`slug source dir must be named app: ${buildDir}`);
+  await mkdir(path.dirname(slugPath), { recursive: true });
+  await run(
+    'tar',
+    [
+      '-C',
+      path.dirname(buildDir),
+      '-czf',
+      slugPath,
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '--anchored',
+      '--exclude=./app/.git',
+      './app',
+    ],
+    { signal },
+  );
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(slugPath)) hash.update(chunk as Buffer);
+  return { sha256: hash.digest('hex'), bytes: (await stat(slugPath)).size };
+}
