@@ -24,6 +24,7 @@ export function parseDuration(value: unknown): number | null {
 /** "2s", "500ms", "1.5s": the shortest readable form, for messages and the CLI. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${ms / 1000}s`;
 }
