@@ -1,0 +1,41 @@
+/** Runs a setup command (initdb, psql...) to completion and keeps its output for errors. */
+import { spawn } from 'node:child_process';
+
+export class CommandFailedError extends Error {
+  readonly output: string;
+  constructor(command: string, status: number | null, output: string, options?: ErrorOptions) {
+    super(
+      `${command} exited with status ${status}: ${output.trim().split('\n').slice(-15).join('\n')}`,
+      options,
+    );
+    this.name = 'CommandFailedError';
+    this.output = output;
+  }
+}
+
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString('utf8');
+    });
+    child.on('error', (e) => reject(new CommandFailedError(file, null, e.message, { cause: e })));
+    child.on('close', (status) => {
+      if (status === 0) resolve(output);
+      else reject(new CommandFailedError([file, ...args.slice(0, 3)].join(' '), status, output));
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
