@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { RegistryCredentials } from './auth.ts';
-import { BaseImageNotFoundError, ImageAssemblyError } from './errors.ts';
+import { BaseImageNotFoundError, ImageAssemblyError, RegistryAuthError } from './errors.ts';
 import { buildSlugConfig } from './image-config.ts';
 import {
   type Descriptor,
@@ -205,8 +205,9 @@ async function withReference<T>(name: string, work: () => Promise<T>): Promise<T
     if (e instanceof ImageAssemblyError && 'status' in e && e.status === 404) {
       throw new BaseImageNotFoundError(name, e.message, { cause: e });
     }
-    const message = e instanceof Error ? e.message : String(e);
-    throw new ImageAssemblyError(`cannot read base image ${name}: ${message}`, { cause: e });
+    const message = `cannot read base image ${name}: ${e instanceof Error ? e.message : String(e)}`;
+    if (e instanceof RegistryAuthError) throw new RegistryAuthError(message, { cause: e });
+    throw new ImageAssemblyError(message, { cause: e });
   }
 }
 

@@ -70,7 +70,8 @@ export function parseAuthenticateHeader(header: string): AuthChallenge[] {
         }
         i++;
       } else {
-        value = token() ?? '';
+        // RFC 7235 wants a token here; servers that send a bare URL are read up to the next separator.
+        while (i < header.length && !' \t,'.includes(header[i]!)) value += header[i++];
       }
       current.params[name.toLowerCase()] = value;
     } else {
