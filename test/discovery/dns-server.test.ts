@@ -173,7 +173,7 @@ describe('truncation and EDNS', () => {
 describe('malformed and unusual queries', () => {
   const header = (id: number, flags: number, qd: number, an = 0, ns = 0, ar = 0) => {
     const b = Buffer.alloc(12);
-    [id, flags, qd, an, ns, ar].forEach((v, i) => b.writeUInt16BE(v, i * 2));
+    for (const [i, v] of [id, flags, qd, an, ns, ar].entries()) b.writeUInt16BE(v, i * 2);
     return b;
   };
 

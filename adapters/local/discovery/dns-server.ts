@@ -49,7 +49,8 @@ const MAX_TCP_WRITE_BACKLOG = 1 << 20;
 
 function bindUdp(host: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+    // A larger receive buffer rides out bursts (every instance resolving at once after a deploy).
+    const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: 1 << 20 });
     socket.once('error', reject);
     socket.bind(port, host, () => {
       socket.off('error', reject);

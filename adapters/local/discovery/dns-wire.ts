@@ -172,24 +172,40 @@ export interface ResourceRecord {
   readonly rdata: Uint8Array;
 }
 
-/** Builds messages into a fixed 64 KiB buffer, compressing owner names. */
+/** The most a DNS message can hold (TCP's 2-byte length). */
+const MAX_MESSAGE_BYTES = 65_535;
+
+/** Builds messages into a buffer that grows as needed, compressing owner names. */
 class Writer {
-  readonly buf = Buffer.alloc(65_535);
+  buf = Buffer.allocUnsafe(512);
   pos = 0;
   readonly #names = new Map<string, number>();
 
+  #room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n > MAX_MESSAGE_BYTES) throw new RangeError('DNS message larger than 65535 bytes');
+    const grown = Buffer.allocUnsafe(
+      Math.min(MAX_MESSAGE_BYTES, Math.max(this.buf.length * 2, this.pos + n)),
+    );
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
   u8(v: number): void {
+    this.#room(1);
     this.buf[this.pos++] = v & 0xff;
   }
   u16(v: number): void {
+    this.#room(2);
     this.buf.writeUInt16BE(v & 0xffff, this.pos);
     this.pos += 2;
   }
   u32(v: number): void {
+    this.#room(4);
     this.buf.writeUInt32BE(v >>> 0, this.pos);
     this.pos += 4;
   }
   bytes(b: Uint8Array): void {
+    this.#room(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
