@@ -83,6 +83,11 @@ describe('Supervisor', () => {
     expect(await f.supervisor.list()).toEqual([]);
     expect(statesOf(f.changes, instance.id)).toEqual(['starting', 'up', 'stopping', 'down']);
     expect(JSON.parse(readFileSync(f.supervisor.stateFilePath, 'utf8')).instances).toEqual([]);
+    const platform = (await f.logs.query('shop', { source: 'platform' })).map((l) => l.text);
+    expect(platform).toEqual([
+      `${instance.id} starting \`exec "${NODE}" server.mjs\` on port ${instance.port} (release v3)`,
+      `${instance.id} stopped (status 143)`,
+    ]);
     // stopping what is already gone is not an error
     await f.supervisor.stop(instance.id);
   });
@@ -239,6 +244,17 @@ describe('Supervisor', () => {
     await f.supervisor.shutdown();
     for (const instance of started) expect(isAlive(instance.pid!)).toBe(false);
     expect(await f.supervisor.list()).toEqual([]);
+  });
+
+  it('signals every instance at once when the platform exits without a shutdown, and restarts none', async () => {
+    const f = fixture();
+    const started = await Promise.all([1, 2].map(() => f.supervisor.start(spec(f))));
+    await Promise.all(started.map((i) => waitServing(i.port)));
+    f.supervisor.killAllNow('SIGKILL');
+    await waitFor('both to die', () => started.every((i) => !isAlive(i.pid!)));
+    await waitFor('both crashes seen', () => f.changes.filter((c) => c.state === 'crashed').length === 2);
+    await new Promise((r) => setTimeout(r, 300)); // past the 100 ms backoff
+    expect(f.changes.some((c) => c.restarts > 0)).toBe(false);
   });
 
   it('measures the latency from a line written by an instance to a log follower', async () => {

@@ -135,6 +135,8 @@ export class Supervisor implements Scheduler {
       this.#instances.delete(managed.id);
       this.#setState(managed, 'down');
       this.#persist();
+      const status = managed.exitStatus == null ? '' : ` (status ${managed.exitStatus})`;
+      this.#platformLog(managed, `${managed.id} stopped${status}`);
     })();
     return managed.stopping;
   }
@@ -222,6 +224,20 @@ export class Supervisor implements Scheduler {
     await Promise.all([...this.#instances.keys()].map((id) => this.stop(id, graceMs)));
   }
 
+  /**
+   * Sends a signal to every instance's process group at once, without waiting: the
+   * last resort for a platform that is exiting without `shutdown` (hook it to the
+   * process's 'exit' event). What survives is reaped by the next `reapOrphans`.
+   */
+  killAllNow(signal: NodeJS.Signals = 'SIGTERM'): void {
+    this.#closed = true;
+    for (const managed of this.#instances.values()) {
+      this.#cancelRestart(managed);
+      const pid = managed.process?.pid;
+      if (pid !== undefined) signalGroup(pid, signal);
+    }
+  }
+
   async #prepare(spec: InstanceSpec, oneOff: boolean): Promise<Managed> {
     this.#assertOpen();
     const cwd = await this.#cwdFor(spec);
@@ -297,10 +313,11 @@ export class Supervisor implements Scheduler {
     managed.exitStatus = exit.status;
     if (exit.spawnError)
       this.#platformLog(managed, `${managed.id} could not start: ${exit.spawnError.message}`);
+    this.#persist();
+    // A stop or restart in progress gives the rest of the group its grace itself.
+    if (managed.ending || managed.removed) return;
     // Whatever the process left in its group would hold its port or run unsupervised.
     if (proc.pid !== undefined) signalGroup(proc.pid, 'SIGKILL');
-    this.#persist();
-    if (managed.ending || managed.removed) return;
     if (managed.oneOff) {
       this.#instances.delete(managed.id);
       managed.removed = true;
