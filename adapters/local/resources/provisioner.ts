@@ -32,6 +32,8 @@ export interface LocalResourceProvisionerOptions {
   readonly fastDurability?: boolean;
   /** @default 30_000 */
   readonly startTimeoutMs?: number;
+  /** @default - a free port on 127.0.0.1 chosen by the OS */
+  readonly allocatePort?: () => Promise<number>;
 }
 
 export interface ResourceStartResult {
@@ -107,7 +109,7 @@ export class LocalResourceProvisioner implements ResourceProvisioner {
     }
 
     const facts: ServerFacts = {
-      port: await freePort(),
+      port: await (this.#options.allocatePort ?? freePort)(),
       user: sqlName(app, name),
       password: randomBytes(18).toString('base64url'),
       database:
