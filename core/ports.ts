@@ -110,6 +110,8 @@ export interface BuildOutcome {
   readonly buildpacks?: readonly BuildpackRef[];
   readonly cacheHit?: boolean;
   readonly timings?: Readonly<Record<string, number>>;
+  /** the app's wharf.json and app.json from the source, parsed, when present */
+  readonly appConfig?: { readonly wharfJson?: unknown; readonly appJson?: unknown };
 }
 
 /** Runs buildpack builds. Locally it awaits the runner; on AWS it starts CodeBuild and returns `pending`. */

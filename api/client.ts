@@ -1,0 +1,196 @@
+/**
+ * The typed API client: what the CLI (and tests) use to talk to a Wharf platform, local
+ * or on AWS. Errors come back as WharfError with the server's code and message.
+ */
+import { type ErrorCode, WharfError } from '../core/errors.ts';
+import type {
+  App,
+  AppInfo,
+  Build,
+  Deployment,
+  Formation,
+  Instance,
+  LogLine,
+  PushSummary,
+  Release,
+  ReleaseChange,
+  Resource,
+  Route,
+  StreamFrame,
+  WharfEvent,
+} from './contract.ts';
+import { isErrorCode } from './errors.ts';
+
+export interface ClientOptions {
+  readonly url: string;
+  readonly token?: string;
+  /** signs a request (SigV4 for the AWS API); returns headers to add */
+  readonly sign?: (req: { method: string; url: string; headers: Record<string, string>; body: string }) => Promise<Record<string, string>>;
+}
+
+export class WharfClient {
+  private readonly options: ClientOptions;
+  constructor(options: ClientOptions) {
+    this.options = { ...options, url: options.url.replace(/\/$/, '') };
+  }
+
+  private async headers(method: string, url: string, body: string, extra: Record<string, string> = {}) {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    if (body) headers['content-type'] ??= 'application/json';
+    if (this.options.token) headers['authorization'] = `Bearer ${this.options.token}`;
+    if (this.options.sign) Object.assign(headers, await this.options.sign({ method, url, headers, body }));
+    return headers;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${this.options.url}${path}`;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers: await this.headers(method, url, text), ...(text ? { body: text } : {}) });
+    } catch (e) {
+      throw new WharfError('unavailable', `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`, { cause: e });
+    }
+    const raw = await res.text();
+    let data: unknown = undefined;
+    try {
+      data = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (!res.ok) throw toError(res.status, data, raw);
+    return data as T;
+  }
+
+  listApps = () => this.request<App[]>('GET', '/apps');
+  createApp = (name: string) => this.request<App>('POST', '/apps', { name });
+  appInfo = (app: string) => this.request<AppInfo>('GET', `/apps/${enc(app)}`);
+  updateApp = (app: string, patch: Record<string, unknown>) => this.request<App>('PATCH', `/apps/${enc(app)}`, patch);
+  destroyApp = (app: string) => this.request<{ destroyed: string }>('DELETE', `/apps/${enc(app)}?confirm=true`);
+  getEnv = (app: string, type?: string) =>
+    this.request<Record<string, string>>('GET', `/apps/${enc(app)}/env${type ? `?type=${enc(type)}` : ''}`);
+  changeEnv = (app: string, change: { set?: Record<string, string>; unset?: string[]; processType?: string }) =>
+    this.request<ReleaseChange>('PATCH', `/apps/${enc(app)}/env`, change);
+  listReleases = (app: string) => this.request<Release[]>('GET', `/apps/${enc(app)}/releases`);
+  getRelease = (app: string, version?: string) =>
+    this.request<Release>('GET', `/apps/${enc(app)}/releases/${version ? enc(version) : 'current'}`);
+  rollback = (app: string, version?: string) =>
+    this.request<ReleaseChange>('POST', `/apps/${enc(app)}/rollback`, version ? { version } : {});
+  getFormation = (app: string) => this.request<Formation>('GET', `/apps/${enc(app)}/formation`);
+  scale = (app: string, processes: Record<string, number>) =>
+    this.request<Formation>('PUT', `/apps/${enc(app)}/formation`, { processes });
+  instances = (app: string) => this.request<Instance[]>('GET', `/apps/${enc(app)}/instances`);
+  restart = (app: string) => this.request<Deployment>('POST', `/apps/${enc(app)}/restart`);
+  listRoutes = (app: string) => this.request<Route[]>('GET', `/apps/${enc(app)}/routes`);
+  addRoute = (app: string, route: { domain: string; path?: string; leader?: boolean; sticky?: boolean; processType?: string }) =>
+    this.request<Route>('POST', `/apps/${enc(app)}/routes`, route);
+  removeRoute = (app: string, id: string) => this.request<{ removed: string }>('DELETE', `/apps/${enc(app)}/routes/${enc(id)}`);
+  listBuilds = (app: string) => this.request<Build[]>('GET', `/apps/${enc(app)}/builds`);
+  getBuild = (id: string) => this.request<Build>('GET', `/builds/${enc(id)}`);
+  buildLog = (id: string) => this.request<LogLine[]>('GET', `/builds/${enc(id)}/log`);
+  listDeployments = (app: string) => this.request<Deployment[]>('GET', `/apps/${enc(app)}/deployments`);
+  logs = (app: string, q: { source?: string; instance?: string; lines?: number } = {}) =>
+    this.request<LogLine[]>('GET', `/apps/${enc(app)}/log${qs(q)}`);
+  events = (q: { app?: string; after?: number; limit?: number } = {}) => this.request<WharfEvent[]>('GET', `/events${qs(q)}`);
+  listResources = (app: string) => this.request<Resource[]>('GET', `/apps/${enc(app)}/resources`);
+  addResource = (app: string, provider: string, name?: string) =>
+    this.request<{ resource: Resource; release: Release | null; deployment: Deployment | null }>(
+      'POST',
+      `/apps/${enc(app)}/resources`,
+      { provider, ...(name ? { name } : {}) },
+    );
+  resourceInfo = (app: string, name: string, reveal = false) =>
+    this.request<Resource>('GET', `/apps/${enc(app)}/resources/${enc(name)}${reveal ? '?reveal=true' : ''}`);
+  removeResource = (app: string, name: string) =>
+    this.request<unknown>('DELETE', `/apps/${enc(app)}/resources/${enc(name)}?confirm=true`);
+
+  /** A streaming route: calls onFrame for every NDJSON frame until the server ends it or signal aborts. */
+  async stream(
+    method: string,
+    path: string,
+    body: Uint8Array | string | undefined,
+    onFrame: (frame: StreamFrame) => void,
+    options: { contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const url = `${this.options.url}${path}`;
+    const headers = await this.headers(method, url, typeof body === 'string' ? body : '', {
+      accept: 'application/x-ndjson',
+      ...(options.contentType ? { 'content-type': options.contentType } : {}),
+    });
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body, duplex: 'half' } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      } as RequestInit);
+    } catch (e) {
+      if (options.signal?.aborted) return;
+      throw new WharfError('unavailable', `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`, { cause: e });
+    }
+    if (!res.ok || !res.body) {
+      const raw = await res.text();
+      let data: unknown;
+      try {
+        data = JSON.parse(raw);
+      } catch {
+        data = undefined;
+      }
+      throw toError(res.status, data, raw);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let i = buffer.indexOf('\n');
+        while (i >= 0) {
+          const line = buffer.slice(0, i);
+          buffer = buffer.slice(i + 1);
+          if (line.trim()) onFrame(JSON.parse(line) as StreamFrame);
+          i = buffer.indexOf('\n');
+        }
+      }
+    } catch (e) {
+      if (options.signal?.aborted) return;
+      throw e;
+    }
+  }
+
+  /** Uploads a source archive (tar) and streams the build and deploy. */
+  deploy(app: string, tar: Uint8Array, rev: string, onFrame: (f: StreamFrame) => void) {
+    return this.stream('POST', `/apps/${enc(app)}/deploy?rev=${enc(rev)}`, tar as Uint8Array, onFrame, {
+      contentType: 'application/x-tar',
+    });
+  }
+  run(app: string, command: string, onFrame: (f: StreamFrame) => void) {
+    return this.stream('POST', `/apps/${enc(app)}/run`, JSON.stringify({ command }), onFrame, {
+      contentType: 'application/json',
+    });
+  }
+  followLogs(app: string, q: { source?: string; instance?: string; lines?: number }, onFrame: (f: StreamFrame) => void, signal?: AbortSignal) {
+    return this.stream('GET', `/apps/${enc(app)}/log${qs({ ...q, follow: 'true' })}`, undefined, onFrame, signal ? { signal } : {});
+  }
+  followEvents(q: { app?: string }, onFrame: (f: StreamFrame) => void, signal?: AbortSignal) {
+    return this.stream('GET', `/events${qs({ ...q, follow: 'true' })}`, undefined, onFrame, signal ? { signal } : {});
+  }
+}
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function qs(q: Record<string, string | number | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+function toError(status: number, data: unknown, raw: string): WharfError {
+  const err = (data as { error?: { code?: unknown; message?: unknown; details?: Record<string, unknown> } })?.error;
+  const code: ErrorCode = isErrorCode(err?.code) ? err.code : status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : 'internal';
+  const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}: ${raw.slice(0, 200)}`;
+  return new WharfError(code, message, err?.details ? { details: err.details } : {});
+}

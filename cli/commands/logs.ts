@@ -1,0 +1,54 @@
+import type { LogLine } from '../../api/contract.ts';
+import type { Command } from './types.ts';
+
+function formatLine(l: LogLine): string {
+  const who = l.instance ? `${l.source}.${l.instance.replace(`${l.source}.`, '')}` : l.source;
+  return `${l.at} ${l.app}[${who}]: ${l.text}\n`;
+}
+
+export const log: Command = {
+  usage: 'wharf log [-f] [-p TYPE] [-i INSTANCE] [-n LINES] [-a APP]',
+  summary: 'show (and follow) the app log: instances, builds, platform events',
+  async run({ args, out, client, app }) {
+    const source = args.flags.get('process');
+    const instance = args.flags.get('instance');
+    const n = args.flags.get('lines');
+    const q = {
+      ...(typeof source === 'string' ? { source } : {}),
+      ...(typeof instance === 'string' ? { instance } : {}),
+      ...(typeof n === 'string' ? { lines: Number(n) } : {}),
+    };
+    const write = (l: LogLine) => process.stdout.write(out.json ? `${JSON.stringify(l)}\n` : formatLine(l));
+    if (args.flags.has('follow')) {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      await client().followLogs(app(), q, (f) => {
+        if ('log' in f) write(f.log);
+      }, ac.signal);
+      return 0;
+    }
+    for (const l of await client().logs(app(), q)) write(l);
+    return 0;
+  },
+};
+
+export const events: Command = {
+  usage: 'wharf events [-f] [-a APP]',
+  summary: 'list (and follow) platform events',
+  async run({ args, out, client, env }) {
+    const a = typeof args.flags.get('app') === 'string' ? (args.flags.get('app') as string) : env['WHARF_APP'];
+    const q = a ? { app: a } : {};
+    const write = (e: { seq: number; at: string; app: string | null; type: string; data: unknown }) =>
+      process.stdout.write(out.json ? `${JSON.stringify(e)}\n` : `${e.at} ${e.app ?? '-'} ${e.type} ${JSON.stringify(e.data)}\n`);
+    if (args.flags.has('follow')) {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      await client().followEvents(q, (f) => {
+        if ('event' in f) write(f.event);
+      }, ac.signal);
+      return 0;
+    }
+    for (const e of await client().events(q)) write(e);
+    return 0;
+  },
+};

@@ -1,0 +1,70 @@
+import { ValidationError } from '../../core/errors.ts';
+import { formatFrame } from '../../api/frames.ts';
+import { table } from '../output.ts';
+import type { Command } from './types.ts';
+
+export const scale: Command = {
+  usage: 'wharf scale TYPE=COUNT… [-a APP]',
+  summary: 'set how many instances of each process type run (web=3 worker=1)',
+  async run({ args, out, client, app }) {
+    if (args.positional.length === 0) {
+      const f = await client().getFormation(app());
+      out.data(f, () => `${Object.entries(f.processes).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+      return 0;
+    }
+    const processes: Record<string, number> = {};
+    for (const arg of args.positional) {
+      const m = /^([^=]+)=(\d+)$/.exec(arg);
+      if (!m) throw new ValidationError(`invalid "${arg}": use TYPE=COUNT, e.g. web=3`);
+      processes[m[1]!] = Number(m[2]);
+    }
+    const f = await client().scale(app(), processes);
+    out.data(f, () => `${Object.entries(f.processes).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    return 0;
+  },
+};
+
+export const ps: Command = {
+  usage: 'wharf ps [-a APP]',
+  summary: 'list running instances',
+  async run({ out, client, app }) {
+    const list = await client().instances(app());
+    out.data(list, () =>
+      table([
+        ['ID', 'TYPE', 'RELEASE', 'STATE', 'PORT', 'RESTARTS', 'STARTED'],
+        ...list.map((i) => [i.id, i.processType, `v${i.releaseVersion}`, i.state, String(i.port), String(i.restarts), i.startedAt]),
+      ]),
+    );
+    return 0;
+  },
+};
+
+export const restart: Command = {
+  usage: 'wharf restart [-a APP]',
+  summary: 'replace every instance, one by one',
+  async run({ out, client, app }) {
+    const d = await client().restart(app());
+    out.data(d, () => `${d.status}\n`);
+    return 0;
+  },
+};
+
+export const run: Command = {
+  usage: 'wharf run [-a APP] [--] CMD…',
+  summary: 'run a one-off instance of the current release; its exit code is passed on',
+  async run({ args, client, app }) {
+    const words = args.rest.length ? args.rest : args.positional;
+    if (words.length === 0) throw new ValidationError('give a command: wharf run -- CMD…');
+    let status = 1;
+    await client().run(app(), words.join(' '), (frame) => {
+      if ('out' in frame) process.stdout.write(`${frame.out}\n`);
+      else if ('err' in frame) process.stderr.write(`${frame.err}\n`);
+      else if ('exit' in frame) status = frame.exit.status ?? 128;
+      else {
+        const text = formatFrame(frame);
+        if (text) process.stderr.write(text);
+      }
+    });
+    return status;
+  },
+};

@@ -1,0 +1,50 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPlatform } from '../../local/platform.ts';
+import { dataDir } from '../config.ts';
+import type { Command } from './types.ts';
+
+function port(value: string | true | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${flag} must be a port number from 0 to 65535, got "${String(value)}"`);
+  return n;
+}
+
+export const up: Command = {
+  usage: 'wharf up [--data-dir DIR] [--api-port N] [--router-port N] [--dns-port N]',
+  summary: 'run the whole platform on this machine (Ctrl-C stops it and everything it started)',
+  async run({ args, out, env }) {
+    const dir = typeof args.flags.get('data-dir') === 'string' ? (args.flags.get('data-dir') as string) : dataDir(env);
+    const t0 = Date.now();
+    out.progress(`-----> Starting Wharf in ${dir}`);
+    const platform = await startPlatform({
+      dataDir: dir,
+      apiPort: port(args.flags.get('api-port'), 7070, 'api-port'),
+      routerPort: port(args.flags.get('router-port'), 8080, 'router-port'),
+      dnsPort: port(args.flags.get('dns-port'), 0, 'dns-port'),
+      log: (l) => out.progress(l),
+    });
+    const endpoints = { apiUrl: platform.apiUrl, routerUrl: platform.routerUrl, dns: platform.dns, dataDir: dir };
+    writeFileSync(join(dir, 'endpoint.json'), JSON.stringify(endpoints));
+    out.progress(`-----> Ready in ${Date.now() - t0} ms`);
+    out.data(endpoints, () =>
+      [
+        `API:       ${platform.apiUrl}  (token in ${platform.tokenFile})`,
+        `Router:    ${platform.routerUrl}  (apps at http://<app>.localhost:${platform.routerPort}/)`,
+        `DNS:       ${platform.dns}  (names under wharf.internal)`,
+        '',
+        'Next: cd examples/node-web && git init && wharf create myapp && git push wharf main',
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    out.progress('-----> Stopping Wharf and every process it started');
+    await platform.stop();
+    return 0;
+  },
+};

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/** The `wharf` CLI. Every command but `up` talks to the platform through the API client. */
+import { isWharfError } from '../core/errors.ts';
+import { parseArgs } from './args.ts';
+import { apps, create, destroy, info } from './commands/apps.ts';
+import { build, builds, deploy } from './commands/builds.ts';
+import { env, release, route } from './commands/config.ts';
+import { events, log } from './commands/logs.ts';
+import { ps, restart, run, scale } from './commands/processes.ts';
+import { resource } from './commands/resources.ts';
+import type { Command } from './commands/types.ts';
+import { up } from './commands/up.ts';
+import { client, resolveApp } from './config.ts';
+import { makeOut } from './output.ts';
+
+const COMMANDS: Record<string, Command> = {
+  up, create, apps, info, destroy, env, scale, ps, restart, release, releases: release, route, routes: route,
+  log, logs: log, run, deploy, events, builds, build, resource, resources: resource,
+};
+
+const SPEC = {
+  values: [['app', 'a'], ['type', 't'], ['process', 'p'], ['instance', 'i'], ['lines', 'n'], ['as'], ['data-dir'], ['api-port'], ['router-port'], ['dns-port']],
+  booleans: [['json'], ['yes', 'y'], ['follow', 'f'], ['reveal'], ['leader'], ['sticky'], ['no-remote'], ['help', 'h']],
+};
+
+function help(): string {
+  const lines = ['wharf: a Flynn-style platform on one machine or on AWS', '', 'Commands:'];
+  const seen = new Set<Command>();
+  for (const c of Object.values(COMMANDS)) {
+    if (seen.has(c)) continue;
+    seen.add(c);
+    lines.push(`  ${c.usage}`, `      ${c.summary}`);
+  }
+  lines.push('', 'Every read command takes --json. Data goes to stdout, progress to stderr.', '');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(help());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`wharf: unknown command "${name}": see \`wharf help\`\n`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest, SPEC);
+    if (args.flags.has('help')) {
+      process.stdout.write(`${command.usage}\n    ${command.summary}\n`);
+      return 0;
+    }
+    const out = makeOut(args.flags.has('json'));
+    return await command.run({
+      args,
+      out,
+      env: process.env,
+      client: () => client(process.env),
+      app: () => resolveApp(args.flags.get('app'), process.env),
+    });
+  } catch (e) {
+    const message = isWharfError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    process.stderr.write(` !     ${message}\n`);
+    const details = isWharfError(e) ? (e.details as { lastLines?: string[] } | undefined) : undefined;
+    for (const l of details?.lastLines ?? []) process.stderr.write(` !       ${l}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // `up` has stopped every server and child by now; timers of libraries must not keep it alive
+    if (process.argv[2] === 'up') process.exit(code);
+  },
+  (e: unknown) => {
+    process.stderr.write(` !     ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,229 @@
+/**
+ * The local API: the JSON routes of api/handler.ts, plus the streaming routes (push and
+ * deploy output, log and event follow, one-off runs), git smart HTTP and the discovery
+ * API, on one loopback port. Every route but discovery needs the bearer token.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { StreamFrame } from '../api/contract.ts';
+import { createApiHandler, errorResponse } from '../api/handler.ts';
+import type { ControlPlane } from '../core/control-plane.ts';
+import { WharfError } from '../core/errors.ts';
+import type { DeployStep } from '../core/domain.ts';
+import { formatMs } from '../api/frames.ts';
+import type { GitServer } from './git-server.ts';
+import { readJson, sendJson, startStream } from './http-util.ts';
+
+export interface ApiServerOptions {
+  readonly cp: ControlPlane;
+  readonly token: string;
+  readonly git: GitServer;
+  readonly tmpDir: string;
+  readonly discovery?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  readonly maxJsonBytes?: number;
+  /** the URL an app is served at, printed after a deploy */
+  readonly appUrl?: (app: string) => string;
+  readonly maxUploadBytes?: number;
+}
+
+export class ApiServer {
+  private readonly options: ApiServerOptions;
+  private readonly server: Server;
+  private readonly handle: ReturnType<typeof createApiHandler>;
+  private readonly expected: Buffer;
+
+  constructor(options: ApiServerOptions) {
+    this.options = options;
+    this.handle = createApiHandler(options.cp);
+    this.expected = Buffer.from(options.token);
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((e: unknown) => {
+        if (!res.headersSent) {
+          const r = errorResponse(e);
+          sendJson(res, r.status, r.body);
+        } else res.end();
+      });
+    });
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 0; // pushes and follows are long; slow headers still time out
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const header = String(req.headers.authorization ?? '');
+    let given = '';
+    if (header.startsWith('Bearer ')) given = header.slice(7).trim();
+    else if (header.startsWith('Basic ')) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      given = decoded.slice(decoded.indexOf(':') + 1);
+    }
+    const g = Buffer.from(given);
+    return g.length === this.expected.length && timingSafeEqual(g, this.expected);
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/discovery') && this.options.discovery?.(req, res)) return;
+    if (url.pathname === '/health') return sendJson(res, 200, { ok: true });
+    if (!this.authorized(req)) {
+      if (url.pathname.startsWith('/git/')) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="wharf"', 'content-type': 'text/plain' });
+        res.end('authentication required: run `wharf create` or `wharf git-setup` to configure the token\n');
+        return;
+      }
+      const r = errorResponse(
+        new WharfError('unauthorized', 'missing or wrong API token: the token is in the data dir (`wharf login`)'),
+      );
+      return sendJson(res, r.status, r.body);
+    }
+    const git = /^\/git\/([a-z0-9-]+)\.git(\/.*)?$/.exec(url.pathname);
+    if (git) return this.options.git.handle(req, res, git[1]!, git[2] ?? '/');
+    const deployMatch = /^\/apps\/([^/]+)\/deploy$/.exec(url.pathname);
+    if (deployMatch && req.method === 'POST') return this.deploy(req, res, decodeURIComponent(deployMatch[1]!), url);
+    const runMatch = /^\/apps\/([^/]+)\/run$/.exec(url.pathname);
+    if (runMatch && req.method === 'POST') return this.run(req, res, decodeURIComponent(runMatch[1]!));
+    const follow = url.searchParams.get('follow') === 'true';
+    const logMatch = /^\/apps\/([^/]+)\/log$/.exec(url.pathname);
+    if (logMatch && follow && req.method === 'GET') return this.followLog(req, res, decodeURIComponent(logMatch[1]!), url);
+    if (url.pathname === '/events' && follow && req.method === 'GET') return this.followEvents(req, res, url);
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readJson(req, this.options.maxJsonBytes ?? 1024 * 1024);
+    const result = await this.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
+    if (result.status === 201 && url.pathname === '/apps') {
+      const name = (result.body as { name: string }).name;
+      await this.options.git.ensureRepo(name);
+    }
+    if (req.method === 'DELETE' && /^\/apps\/[^/]+$/.test(url.pathname) && result.status === 200) {
+      await this.options.git.removeRepo(decodeURIComponent(url.pathname.split('/')[2]!));
+    }
+    sendJson(res, result.status, result.body);
+  }
+
+  /** Source upload (from the git hook or `wharf deploy`): build and deploy, streaming output. */
+  private async deploy(req: IncomingMessage, res: ServerResponse, app: string, url: URL): Promise<void> {
+    const { cp } = this.options;
+    await cp.appInfo(app); // 404 before reading the upload
+    const rev = url.searchParams.get('rev') ?? `upload-${Date.now()}`;
+    if (!/^[A-Za-z0-9._-]{1,80}$/.test(rev)) throw new WharfError('validation_error', `invalid rev "${rev}"`);
+    const limit = this.options.maxUploadBytes ?? 512 * 1024 ** 2;
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      throw new WharfError('payload_too_large', `source archive over ${Math.round(limit / 1024 ** 2)} MB: add large files to .slugignore or keep them out of git`);
+    }
+    const dir = join(this.options.tmpDir, `upload-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    await mkdir(dir, { recursive: true });
+    const archive = join(dir, 'source.tar');
+    const t0 = Date.now();
+    let received = 0;
+    try {
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > limit) req.destroy(new WharfError('payload_too_large', `source archive over ${limit} bytes`));
+      });
+      await pipeline(req, createWriteStream(archive));
+      const send = startStream(res);
+      const steps: DeployStep[] = [{ name: 'receive', ms: Date.now() - t0 }];
+      send({ out: `-----> Received ${app} ${rev.slice(0, 12)} (${Math.round(received / 1024)} KB)` });
+      const onStep = (s: DeployStep) => {
+        steps.push(s);
+      };
+      try {
+        const result = await cp.push(app, {
+          source: { kind: 'tar', path: archive },
+          sourceVersion: rev,
+          output: (line) => send({ out: line }),
+          onStep,
+        });
+        send({ out: `-----> Deployed v${result.release?.version ?? '?'} in ${formatMs(Date.now() - t0)}:` });
+        for (const s of summarize(steps)) send({ step: s });
+        if (this.options.appUrl) send({ out: `-----> ${this.options.appUrl(app)} serves it` });
+        send({ result });
+      } catch (e) {
+        for (const s of summarize(steps)) send({ step: s });
+        const r = errorResponse(e);
+        send(r.body as StreamFrame);
+      }
+      res.end();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async run(req: IncomingMessage, res: ServerResponse, app: string): Promise<void> {
+    const body = (await readJson(req, 64 * 1024)) as { command?: unknown } | undefined;
+    const command = body?.command;
+    if (typeof command !== 'string') throw new WharfError('validation_error', 'give a command to run, e.g. `wharf run -- node -v`');
+    await this.options.cp.appInfo(app);
+    const send = startStream(res);
+    try {
+      const result = await this.options.cp.runOneOff(app, command, {
+        stdout: (chunk) => send({ out: chunk.toString('utf8').replace(/\n$/, '') }),
+        stderr: (chunk) => send({ err: chunk.toString('utf8').replace(/\n$/, '') }),
+      });
+      send({ exit: { status: result.exitStatus, signal: result.signal } });
+    } catch (e) {
+      send(errorResponse(e).body as StreamFrame);
+    }
+    res.end();
+  }
+
+  private async followLog(req: IncomingMessage, res: ServerResponse, app: string, url: URL): Promise<void> {
+    const q = url.searchParams;
+    const query = {
+      ...(q.get('source') ? { source: q.get('source')! } : {}),
+      ...(q.get('instance') ? { instance: q.get('instance')! } : {}),
+    };
+    const lines = Number(q.get('lines') ?? 100);
+    const history = await this.options.cp.queryLogs(app, { ...query, lines: Number.isFinite(lines) ? lines : 100 });
+    const send = startStream(res);
+    for (const line of history) send({ log: line });
+    const stop = await this.options.cp.followLogs(app, query, (line) => send({ log: line }));
+    req.on('close', stop);
+    res.on('close', stop);
+  }
+
+  private async followEvents(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const app = url.searchParams.get('app') ?? undefined;
+    const history = await this.options.cp.listEvents({ ...(app ? { app } : {}), limit: 20 });
+    const send = startStream(res);
+    for (const e of history) send({ event: e });
+    const stop = this.options.cp.followEvents(app ? { app } : {}, (e) => send({ event: e }));
+    req.on('close', stop);
+    res.on('close', stop);
+  }
+}
+
+/** One line per stage (receive, build, release, start, health, switch), the same stages summed. */
+function summarize(steps: readonly DeployStep[]): DeployStep[] {
+  const order = ['receive', 'build', 'release', 'start', 'health', 'switch'];
+  const totals = new Map<string, { ms: number; n: number }>();
+  for (const s of steps) {
+    const t = totals.get(s.name) ?? { ms: 0, n: 0 };
+    t.ms += s.ms;
+    t.n++;
+    totals.set(s.name, t);
+  }
+  return order
+    .filter((n) => totals.has(n))
+    .map((name) => {
+      const t = totals.get(name)!;
+      return { name, ms: t.ms, ...(t.n > 1 ? { detail: `${t.n} instances` } : {}) };
+    });
+}
