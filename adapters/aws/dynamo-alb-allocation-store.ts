@@ -1,0 +1,64 @@
+/**
+ * Where the ALB allocation lives: one item of the state table, written with a condition
+ * on its revision so two Lambdas changing routes at once cannot lose each other's slots.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type AlbAllocation, EMPTY_ALLOCATION } from '../../core/alb/allocation.ts';
+import { awsCall } from './aws-errors.ts';
+import { type TableOptions, plain } from './dynamo-table.ts';
+
+export interface StoredAllocation {
+  readonly allocation: AlbAllocation;
+  /** ARNs of what was created: `tg:<name>` and `rule:<routeId>` */
+  readonly arns: Readonly<Record<string, string>>;
+  readonly revision: number;
+}
+
+export interface AllocationStore {
+  load(): Promise<StoredAllocation>;
+  /** ConflictError when someone saved since `expectedRevision`. */
+  save(next: Omit<StoredAllocation, 'revision'>, expectedRevision: number): Promise<void>;
+}
+
+export class DynamoAllocationStore implements AllocationStore {
+  private readonly table: TableOptions;
+
+  constructor(table: TableOptions) {
+    this.table = table;
+  }
+
+  async load(): Promise<StoredAllocation> {
+    const out = await awsCall(
+      'read the ALB allocation',
+      () =>
+        this.table.client.send(
+          new GetCommand({
+            TableName: this.table.tableName,
+            Key: { pk: 'ALB', sk: 'ALLOCATION' },
+            ConsistentRead: true,
+          }),
+        ),
+      this.table.backoff,
+    );
+    if (!out.Item) return { allocation: EMPTY_ALLOCATION, arns: {}, revision: 0 };
+    const data = out.Item['data'] as Omit<StoredAllocation, 'revision'>;
+    return { ...data, revision: Number(out.Item['revision']) };
+  }
+
+  async save(next: Omit<StoredAllocation, 'revision'>, expectedRevision: number): Promise<void> {
+    await awsCall(
+      'save the ALB allocation',
+      () =>
+        this.table.client.send(
+          new PutCommand({
+            TableName: this.table.tableName,
+            Item: { pk: 'ALB', sk: 'ALLOCATION', data: plain(next), revision: expectedRevision + 1 },
+            ConditionExpression: 'attribute_not_exists(pk) OR #rev = :rev',
+            ExpressionAttributeNames: { '#rev': 'revision' },
+            ExpressionAttributeValues: { ':rev': expectedRevision },
+          }),
+        ),
+      this.table.backoff,
+    );
+  }
+}
