@@ -117,3 +117,60 @@ export function commitAll(dir: string, message: string): string {
   git(dir, 'commit', '--quiet', '-m', message);
   return git(dir, 'rev-parse', 'HEAD');
 }
+
+/**
+ * A small npm app: `ms` as a dependency, `escape-string-regexp` as a devDependency (pruned),
+ * lifecycle scripts recording their order, and a web server on $PORT.
+ */
+export function nodeApp(extra: Tree = {}, pkg: Record<string, unknown> = {}): string {
+  const dir = tempDir('wharf-nodeapp-');
+  writeTree(dir, {
+    'package.json': JSON.stringify(
+      {
+        name: 'demo',
+        version: '1.0.0',
+        private: true,
+        engines: { node: '>=22' },
+        scripts: {
+          'heroku-prebuild': 'echo prebuild >> steps.txt',
+          build: 'node build.js',
+          'heroku-cleanup': 'echo cleanup >> steps.txt',
+          start: 'node server.js',
+        },
+        dependencies: { ms: '2.1.3' },
+        devDependencies: { 'escape-string-regexp': '4.0.0' },
+        ...pkg,
+      },
+      null,
+      2,
+    ),
+    'build.js': [
+      "const fs = require('node:fs');",
+      "const esc = require('escape-string-regexp');",
+      "fs.appendFileSync('steps.txt', 'build\\n');",
+      "fs.mkdirSync('dist', { recursive: true });",
+      "fs.writeFileSync('dist/built.txt', esc('a.b') + ' ' + (process.env.CHAIN_X ?? 'no-chain'));",
+    ].join('\n'),
+    'server.js': [
+      "const http = require('node:http');",
+      "const fs = require('node:fs');",
+      "const ms = require('ms');",
+      'http',
+      '  .createServer((req, res) => {',
+      "    res.end([ms('2h'), fs.readFileSync('dist/built.txt', 'utf8'), process.env.NODE_ENV].join(' '));",
+      '  })',
+      "  .listen(Number(process.env.PORT), '127.0.0.1');",
+    ].join('\n'),
+    ...extra,
+  });
+  return dir;
+}
+
+/** Writes package-lock.json with the npm of the build machine (needs the npm registry). */
+export function npmLock(dir: string, path_: string): void {
+  execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    env: { ...process.env, PATH: path_, npm_config_cache: path.join(tempDir('wharf-npmcache-'), 'c') },
+    stdio: 'ignore',
+  });
+}

@@ -6,7 +6,7 @@ fail() {
   echo " !     $*" >&2
   exit 1
 }
-indent() { sed -u 's/^/       /'; }
+indent() { sed -u -e '/^[[:space:]]*$/d' -e 's/^/       /'; }
 
 # Config vars for this buildpack's own tools (NPM_TOKEN, NPM_CONFIG_*...), as Heroku's does;
 # variables that would break the build machine are left out.

@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { launchCommand } from '../../../buildpacks/runner/index.ts';
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Starts a process type from a slug dir as the supervisor would, and GETs / once it listens. */
+export async function startAndGet(
+  slugDir: string,
+  command: string,
+  env: Record<string, string>,
+  path: string,
+): Promise<string> {
+  const port = await freePort();
+  const l = launchCommand(slugDir, command, { env: { PATH: path, ...env }, port });
+  const child: ChildProcess = spawn(l.file, l.args, {
+    cwd: l.cwd,
+    env: l.env,
+    detached: true,
+    stdio: 'ignore',
+  });
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        return await res.text();
+      } catch (e) {
+        if (Date.now() > deadline || child.exitCode !== null) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    if (child.pid) process.kill(-child.pid, 'SIGTERM');
+  }
+}
