@@ -1,4 +1,5 @@
 import { hasEnv, isLive, liveGroupMembers, readProcStat, signalGroup, signalPid } from './proc.ts';
+import { sleep } from './process-io.ts';
 import type { InstanceRecord } from './state-file.ts';
 
 /** What to signal for one recorded instance that is still running. */
@@ -59,8 +60,4 @@ function anyAlive(targets: readonly Target[]): boolean {
       ? liveGroupMembers(target.pgid).length > 0
       : target.pids.some((pid) => isLive(readProcStat(pid))),
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { LineSplitter } from '../logs/line-splitter.ts';
+import { liveGroupMembers, signalGroup } from './proc.ts';
+import { settlesWithin, sleep } from './process-io.ts';
 
 export interface SpawnedProcess {
   readonly child: ChildProcess;
@@ -79,4 +81,27 @@ function capture(stream: Readable | null, name: 'stdout' | 'stderr', request: Sp
   });
   // A read error on a pipe only ends the capture; the exit is reported through 'exit'.
   stream.on('error', () => {});
+}
+
+/**
+ * SIGTERM to the process's group, SIGKILL after the grace; resolves when the whole
+ * group is gone (the leader's exit alone is not enough: its children may linger).
+ */
+export async function terminateGroup(proc: SpawnedProcess, graceMs: number): Promise<void> {
+  if (proc.pid === undefined) {
+    await proc.exited;
+    return;
+  }
+  const pgid = proc.pid;
+  const deadline = Date.now() + graceMs;
+  signalGroup(pgid, 'SIGTERM');
+  if (!(await settlesWithin(proc.exited, graceMs))) signalGroup(pgid, 'SIGKILL');
+  await proc.exited;
+  // The leader is gone; the rest of its tree gets what is left of the grace.
+  while (liveGroupMembers(pgid).length > 0 && Date.now() < deadline) await sleep(25);
+  if (liveGroupMembers(pgid).length > 0) {
+    signalGroup(pgid, 'SIGKILL');
+    const killDeadline = Date.now() + 5_000;
+    while (liveGroupMembers(pgid).length > 0 && Date.now() < killDeadline) await sleep(25);
+  }
 }

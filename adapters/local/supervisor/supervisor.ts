@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Writable } from 'node:stream';
 import type { Instance, InstanceState } from '../../../core/domain.ts';
-import { NotFoundError, WharfError } from '../../../core/errors.ts';
+import { ConflictError, NotFoundError } from '../../../core/errors.ts';
 import type { Clock, InstanceSpec, LogStore, Scheduler } from '../../../core/ports.ts';
 import { Backoff, type BackoffOptions, formatDelay } from './backoff.ts';
 import { reapRecords } from './orphans.ts';
 import { LoopbackPortAllocator, type PortAllocator } from './port-allocator.ts';
-import { liveGroupMembers, readProcStat, signalGroup } from './proc.ts';
-import { type ProcessExit, type SpawnedProcess, spawnProcess } from './spawn-process.ts';
+import { InstanceStartError, SupervisorClosedError } from './errors.ts';
+import { readProcStat, signalGroup } from './proc.ts';
+import { deliver, pump, settlesWithin } from './process-io.ts';
+import { type ProcessExit, type SpawnedProcess, spawnProcess, terminateGroup } from './spawn-process.ts';
 import { type InstanceRecord, StateFile } from './state-file.ts';
 
 export interface LaunchCommand {
@@ -37,21 +38,9 @@ export interface SupervisorOptions {
   readonly defaultCwd?: string;
 }
 
+export { InstanceStartError, SupervisorClosedError };
+
 export type OneOffIo = Parameters<Scheduler['runOneOff']>[1];
-
-export class InstanceStartError extends WharfError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('unavailable', message, options);
-    this.name = 'InstanceStartError';
-  }
-}
-
-export class SupervisorClosedError extends WharfError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('unavailable', message, options);
-    this.name = 'SupervisorClosedError';
-  }
-}
 
 interface Managed {
   readonly id: string;
@@ -148,6 +137,11 @@ export class Supervisor implements Scheduler {
         `no running instance "${instanceId}": list the app's instances with \`wharf ps\``,
       );
     }
+    if (managed.oneOff) {
+      throw new ConflictError(
+        `${instanceId} is a one-off run: it cannot be restarted, start a new one instead`,
+      );
+    }
     this.#assertOpen();
     if (managed.restarting) return managed.restarting;
     managed.restarting = (async () => {
@@ -180,7 +174,9 @@ export class Supervisor implements Scheduler {
     const managed = await this.#prepare(spec, true);
     const proc = this.#spawn(managed, io);
     const exit = await proc.exited;
-    await proc.closed;
+    // The pipes close once the last output is read; a daemon that escaped the group and
+    // keeps them open must not hold the caller forever.
+    await settlesWithin(proc.closed, 5_000);
     return { exitStatus: exit.status, signal: exit.signal };
   }
 
@@ -358,27 +354,11 @@ export class Supervisor implements Scheduler {
     }
   }
 
-  /** SIGTERM to the group, SIGKILL after the grace; resolves when the whole group is gone. */
   async #terminate(managed: Managed, graceMs: number): Promise<void> {
     const proc = managed.process;
     if (!proc) return;
     managed.ending = true;
-    if (proc.pid === undefined) {
-      await proc.exited;
-      return;
-    }
-    const pgid = proc.pid;
-    const deadline = Date.now() + graceMs;
-    signalGroup(pgid, 'SIGTERM');
-    if (!(await settlesWithin(proc.exited, graceMs))) signalGroup(pgid, 'SIGKILL');
-    await proc.exited;
-    // The leader is gone; the rest of its tree gets what is left of the grace.
-    while (liveGroupMembers(pgid).length > 0 && Date.now() < deadline) await sleep(25);
-    if (liveGroupMembers(pgid).length > 0) {
-      signalGroup(pgid, 'SIGKILL');
-      const killDeadline = Date.now() + 5_000;
-      while (liveGroupMembers(pgid).length > 0 && Date.now() < killDeadline) await sleep(25);
-    }
+    await terminateGroup(proc, graceMs);
   }
 
   #cancelRestart(managed: Managed): void {
@@ -492,46 +472,4 @@ function defaultPlatformEnv(): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
   if (process.env.HOME) env.HOME = process.env.HOME;
   return env;
-}
-
-function deliver(sink: (chunk: Buffer) => void, chunk: Buffer): void {
-  try {
-    sink(chunk);
-  } catch {
-    // The caller's sink failing (a closed connection) must not stop the process or its logs.
-  }
-}
-
-async function pump(source: AsyncIterable<Buffer>, sink: Writable): Promise<void> {
-  // EPIPE when the process exits without reading all of its input is not an error here.
-  sink.on('error', () => {});
-  try {
-    for await (const chunk of source) {
-      if (sink.destroyed || sink.writableEnded) break;
-      if (!sink.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          sink.once('drain', resolve);
-          sink.once('close', resolve);
-        });
-      }
-    }
-  } catch {
-    // The caller's input ended badly: give the process end of file all the same.
-  } finally {
-    if (!sink.destroyed) sink.end();
-  }
-}
-
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
