@@ -122,6 +122,10 @@ describe('HealthWatcher', () => {
       watcher.restarted('i-1');
       await seen(4);
       expect(steps[3]).toMatchObject({ action: 'mark-healthy', state: { restarts: 1 } });
+      // A process exit needs no failed checks to take the instance out.
+      watcher.exited('i-1');
+      expect(steps[4]).toMatchObject({ action: 'mark-unhealthy', healthy: false });
+      expect(watcher.state('i-1')?.phase).toBe('restarting');
     } finally {
       watcher.close();
     }

@@ -6,6 +6,7 @@
  */
 import type { HealthCheck } from '../../../core/domain.ts';
 import {
+  exited,
   type HealthState,
   type HealthStep,
   next,
@@ -73,6 +74,17 @@ export class HealthWatcher {
     this.#schedule(entry, 0);
   }
 
+  /** The process exited: checks stop until restarted(), and a healthy instance is marked unhealthy at once. */
+  exited(id: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.generation++;
+    const step = exited(entry.state);
+    entry.state = step.state;
+    this.#report(id, step);
+  }
+
   unwatch(id: string): void {
     const entry = this.#entries.get(id);
     if (!entry) return;
@@ -101,12 +113,15 @@ export class HealthWatcher {
     const step = next(entry.state, passed, this.#now());
     entry.state = step.state;
     if (step.state.phase !== 'restarting') this.#schedule(entry, check.intervalMs);
-    if (step.action !== 'none') {
-      try {
-        this.#onAction(entry.target.id, step);
-      } catch {
-        // The caller's failure must not stop the checks of this instance.
-      }
+    this.#report(entry.target.id, step);
+  }
+
+  #report(id: string, step: HealthStep): void {
+    if (step.action === 'none') return;
+    try {
+      this.#onAction(id, step);
+    } catch {
+      // The caller's failure must not stop the checks of this instance.
     }
   }
 }
