@@ -141,6 +141,27 @@ describe('FileLogStore', () => {
     await store.close();
   });
 
+  it('drops lines past the memory bound while the disk is behind, and says how many', async () => {
+    const store = new FileLogStore({
+      dir: tempDir(),
+      flushIntervalMs: 60_000,
+      flushBytes: 1024 * 1024,
+      maxPendingBytes: 1000,
+    });
+    const followed: string[] = [];
+    store.follow('shop', {}, (l) => followed.push(l.text));
+    for (let i = 0; i < 100; i++) store.append(line(`line ${i}`));
+    expect(followed).toHaveLength(100); // followers still see every line
+    const kept = await store.query('shop', {});
+    const note = kept.at(-1)!;
+    expect(note).toMatchObject({ source: 'platform', instance: null });
+    const dropped = Number(note.text.split(' ')[0]);
+    expect(note.text).toBe(`${dropped} log lines dropped: output came faster than the disk could take it`);
+    expect(kept.length - 1 + dropped).toBe(100);
+    expect(kept.length).toBeGreaterThan(3);
+    expect(kept.slice(0, -1).map((l) => l.text)).toEqual(followed.slice(0, kept.length - 1));
+  });
+
   it('removes an app with its rotated files', async () => {
     const dir = tempDir();
     const store = new FileLogStore({ dir, maxBytesPerFile: 4096 });

@@ -17,6 +17,11 @@ export interface FileLogStoreOptions {
   readonly flushIntervalMs?: number;
   /** pending bytes that trigger a write at once. @default 64 KB */
   readonly flushBytes?: number;
+  /**
+   * pending bytes past which new lines are dropped (and counted in a note) while the
+   * disk is behind, so a runaway process cannot exhaust memory. @default 16 MB
+   */
+  readonly maxPendingBytes?: number;
   /** where write failures go (append cannot throw them). @default they are dropped */
   readonly onError?: (error: Error) => void;
 }
@@ -37,6 +42,10 @@ interface Follower {
 interface AppLog {
   pending: string[];
   pendingBytes: number;
+  /** lines dropped since the last write because the buffer was full */
+  dropped: number;
+  /** a write queued on the chain that has not taken its batch yet */
+  queuedWrite: Promise<void> | null;
   /** bytes in the current file; null until it is first looked at */
   size: number | null;
   /** writes and reads of one app run one after another on this chain */
@@ -63,6 +72,7 @@ export class FileLogStore implements LogStore {
   readonly #maxFiles: number;
   readonly #flushIntervalMs: number;
   readonly #flushBytes: number;
+  readonly #maxPendingBytes: number;
   readonly #maxTextBytes: number;
   readonly #onError: (error: Error) => void;
   readonly #apps = new Map<string, AppLog>();
@@ -74,6 +84,7 @@ export class FileLogStore implements LogStore {
     this.#maxFiles = options.maxFiles ?? 3;
     this.#flushIntervalMs = options.flushIntervalMs ?? 50;
     this.#flushBytes = options.flushBytes ?? 64 * 1024;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
     this.#onError = options.onError ?? (() => {});
     if (!Number.isInteger(this.#maxBytesPerFile) || this.#maxBytesPerFile < 4096) {
       throw new RangeError(`maxBytesPerFile must be at least 4096 bytes, got ${this.#maxBytesPerFile}`);
@@ -99,9 +110,13 @@ export class FileLogStore implements LogStore {
         text: piece.text,
       };
       const record = JSON.stringify(stored) + '\n';
+      this.#notify(piece);
+      if (log.pendingBytes >= this.#maxPendingBytes) {
+        log.dropped++;
+        continue;
+      }
       log.pending.push(record);
       log.pendingBytes += Buffer.byteLength(record);
-      this.#notify(piece);
     }
     if (log.pendingBytes >= this.#flushBytes) {
       this.#flushSoon(line.app, log, 0);
@@ -162,6 +177,7 @@ export class FileLogStore implements LogStore {
     log.timer = null;
     log.pending = [];
     log.pendingBytes = 0;
+    log.dropped = 0;
     await this.#enqueue(log, async () => {
       for (let index = 0; index < this.#maxFiles; index++) await unlinkIfExists(this.#file(app, index));
       log.size = 0;
@@ -186,7 +202,15 @@ export class FileLogStore implements LogStore {
   #log(app: string): AppLog {
     let log = this.#apps.get(app);
     if (!log) {
-      log = { pending: [], pendingBytes: 0, size: null, chain: Promise.resolve(), timer: null };
+      log = {
+        pending: [],
+        pendingBytes: 0,
+        dropped: 0,
+        queuedWrite: null,
+        size: null,
+        chain: Promise.resolve(),
+        timer: null,
+      };
       this.#apps.set(app, log);
     }
     return log;
@@ -202,15 +226,25 @@ export class FileLogStore implements LogStore {
     log.timer.unref();
   }
 
-  /** Takes the pending lines now and queues their write; the promise settles when written. */
+  /**
+   * Queues a write of the pending lines; it takes them when its turn comes, so lines
+   * appended while an earlier write is busy join the next batch. Settles when written.
+   */
   #write(app: string, log: AppLog): Promise<void> {
     if (log.timer) clearTimeout(log.timer);
     log.timer = null;
-    const batch = log.pending;
-    log.pending = [];
-    log.pendingBytes = 0;
-    if (batch.length === 0) return this.#enqueue(log, async () => {});
-    return this.#enqueue(log, () => this.#writeBatch(app, log, batch));
+    if (log.queuedWrite) return log.queuedWrite;
+    const write = this.#enqueue(log, async () => {
+      log.queuedWrite = null;
+      const batch = log.pending;
+      if (log.dropped > 0) batch.push(droppedNote(log.dropped));
+      log.pending = [];
+      log.pendingBytes = 0;
+      log.dropped = 0;
+      if (batch.length > 0) await this.#writeBatch(app, log, batch);
+    });
+    log.queuedWrite = write;
+    return write;
   }
 
   #enqueue(log: AppLog, task: () => Promise<void>): Promise<void> {
@@ -271,6 +305,17 @@ export class FileLogStore implements LogStore {
     const base = join(this.#dir, `${safeFileName(app)}.log`);
     return index === 0 ? base : `${base}.${index}`;
   }
+}
+
+function droppedNote(count: number): string {
+  const note: StoredLine = {
+    at: new Date().toISOString(),
+    source: 'platform',
+    instance: null,
+    stream: 'stderr',
+    text: `${count} log lines dropped: output came faster than the disk could take it`,
+  };
+  return JSON.stringify(note) + '\n';
 }
 
 function matches(line: LogLine, query: LogQuery): boolean {
