@@ -2,7 +2,7 @@
 /** The `wharf` CLI. Every command but `up` talks to the platform through the API client. */
 import { isWharfError } from '../core/errors.ts';
 import { parseArgs } from './args.ts';
-import { apps, create, destroy, info } from './commands/apps.ts';
+import { apps, create, destroy, info, remote } from './commands/apps.ts';
 import { build, builds, deploy } from './commands/builds.ts';
 import { env, release, route } from './commands/config.ts';
 import { events, log } from './commands/logs.ts';
@@ -14,7 +14,7 @@ import { client, resolveApp } from './config.ts';
 import { makeOut } from './output.ts';
 
 const COMMANDS: Record<string, Command> = {
-  up, create, apps, info, destroy, env, scale, ps, restart, release, releases: release, route, routes: route,
+  up, create, remote, apps, info, destroy, env, scale, ps, restart, release, releases: release, route, routes: route,
   log, logs: log, run, deploy, events, builds, build, resource, resources: resource,
 };
 

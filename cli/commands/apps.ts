@@ -82,3 +82,16 @@ export const destroy: Command = {
     return 0;
   },
 };
+
+export const remote: Command = {
+  usage: 'wharf remote [-a APP]',
+  summary: 'point the `wharf` git remote of this repo at the app (after the API moved, say)',
+  async run({ out, client, app, env }) {
+    const name = app();
+    await client().appInfo(name);
+    if (!inGitRepo()) throw new ValidationError('run this inside the git repo of the app');
+    const url = setGitRemote(name, env);
+    out.data({ app: name, remote: url }, () => `${url}\n`);
+    return 0;
+  },
+};
