@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ValidationError } from '../../core/errors.ts';
+import { InvalidImageOptionError } from './errors.ts';
 import { assembleImage } from './assemble.ts';
 import { ecrCredentials, type RegistryCredentials } from './auth.ts';
 
@@ -34,7 +34,9 @@ function secretFromEnv(flag: string, name: string | undefined): string | undefin
   if (name === undefined) return undefined;
   const value = process.env[name];
   if (!value)
-    throw new ValidationError(`${flag} names ${name}, but that environment variable is empty or unset`);
+    throw new InvalidImageOptionError(
+      `${flag} names ${name}, but that environment variable is empty or unset`,
+    );
   return value;
 }
 
@@ -92,11 +94,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const missing = ['registry', 'repository', 'base', 'slug'].filter((k) => !values[k as keyof typeof values]);
   if (missing.length > 0) {
-    throw new ValidationError(`missing ${missing.map((m) => `--${m}`).join(', ')}\n${USAGE}`);
+    throw new InvalidImageOptionError(`missing ${missing.map((m) => `--${m}`).join(', ')}\n${USAGE}`);
   }
   const chunkSize = values['chunk-size'] ? Number(values['chunk-size']) : undefined;
   if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) {
-    throw new ValidationError(
+    throw new InvalidImageOptionError(
       `--chunk-size must be a positive number of bytes, not "${values['chunk-size']}"`,
     );
   }
@@ -104,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   const labels: Record<string, string> = { ...fromResult.labels };
   for (const kv of values.label ?? []) {
     const eq = kv.indexOf('=');
-    if (eq <= 0) throw new ValidationError(`--label must be KEY=VALUE, not "${kv}"`);
+    if (eq <= 0) throw new InvalidImageOptionError(`--label must be KEY=VALUE, not "${kv}"`);
     labels[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const command = values.command ?? fromResult.command;

@@ -1,13 +1,23 @@
-import { BuildFailedError } from '../../core/errors.ts';
-
 /**
- * Image assembly runs as the last step of a build, so its failures are build failures
- * (code `build_failed`): the control plane marks the build failed and keeps the release.
+ * Image assembly runs as the last step of a build, so its failures are build failures (code
+ * `build_failed`, as core/errors.ts names it). This module imports nothing outside `buildpacks/`
+ * because CodeBuild receives only that folder (the `runner` secondary source).
  */
-export class ImageAssemblyError extends BuildFailedError {
+export class ImageAssemblyError extends Error {
+  readonly code = 'build_failed';
+  readonly details: Record<string, unknown> | undefined;
   constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
     super(message, options);
     this.name = 'ImageAssemblyError';
+    this.details = options?.details;
+  }
+}
+
+/** A bad option or flag: an image reference, a registry, a platform, a CLI argument. */
+export class InvalidImageOptionError extends ImageAssemblyError {
+  constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = 'InvalidImageOptionError';
   }
 }
 

@@ -4,6 +4,7 @@ export {
   BaseImageNotFoundError,
   DigestMismatchError,
   ImageAssemblyError,
+  InvalidImageOptionError,
   InvalidSlugError,
   PlatformNotFoundError,
   RegistryAuthError,

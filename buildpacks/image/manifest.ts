@@ -1,4 +1,4 @@
-import { ImageAssemblyError, PlatformNotFoundError } from './errors.ts';
+import { ImageAssemblyError, InvalidImageOptionError, PlatformNotFoundError } from './errors.ts';
 
 export const MediaType = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -98,7 +98,7 @@ function malformed(reference: string, what: string): ImageAssemblyError {
 export function parsePlatform(text: string): Platform {
   const [os, architecture, variant] = text.split('/');
   if (!os || !architecture) {
-    throw new ImageAssemblyError(
+    throw new InvalidImageOptionError(
       `invalid platform "${text}": write os/architecture[/variant], e.g. linux/amd64`,
     );
   }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../core/errors.ts';
+import { InvalidImageOptionError } from './errors.ts';
 
 /** An image in a registry: repository plus a tag or a digest (a digest wins when both are given). */
 export interface ImageReference {
@@ -20,7 +20,7 @@ export const DIGEST = /^sha256:[a-f0-9]{64}$/;
  */
 export function parseImageReference(ref: string): ImageReference {
   const bad = (why: string): never => {
-    throw new ValidationError(
+    throw new InvalidImageOptionError(
       `invalid image reference "${ref}": ${why}; write it as [host[:port]/]repository[:tag][@sha256:<64 hex>]`,
       { details: { reference: ref } },
     );
@@ -74,7 +74,7 @@ export function registryEndpoint(registry: string, insecure = false): { baseUrl:
   const m = /^(https?):\/\/([^/]+)\/?$/.exec(registry);
   if (m) return { baseUrl: `${m[1]}://${m[2]}`, host: m[2]! };
   if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(registry)) {
-    throw new ValidationError(
+    throw new InvalidImageOptionError(
       `invalid registry "${registry}": give host[:port] (e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com) or http(s)://host[:port]`,
     );
   }

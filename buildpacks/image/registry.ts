@@ -16,7 +16,7 @@ interface RequestOptions {
   readonly headers?: Record<string, string>;
   /** a streamed body cannot be replayed after a 401, so auth is settled before sending it */
   readonly body?: AsyncIterable<Uint8Array> | Uint8Array;
-  readonly redirect?: RequestRedirect;
+  readonly redirect?: 'follow' | 'manual';
 }
 
 /** A client for the OCI distribution API of one registry (the subset image assembly needs). */
@@ -185,7 +185,7 @@ export class RegistryClient {
         res = await fetch(url, {
           method,
           headers,
-          body: opts.body as BodyInit | undefined,
+          body: opts.body as RequestInit['body'],
           redirect: opts.redirect ?? 'manual',
           ...(opts.body && !replayable ? { duplex: 'half' } : {}),
         } as RequestInit);

@@ -91,7 +91,7 @@ export async function startAuthProxy(
     return actions!.split(',').every((action) =>
       granted.some((g) => {
         const m = /^repository:(.+):([a-z,*]+)$/.exec(g);
-        return m?.[1] === name && m[2]!.split(',').includes(action);
+        return m !== null && m[1] === name && m[2]!.split(',').includes(action);
       }),
     );
   }

@@ -5,7 +5,7 @@ import {
   parseAuthenticateHeader,
   RegistryAuthError,
 } from '../../../buildpacks/image/index.ts';
-import { type AuthProxy, startAuthProxy } from './auth-proxy.ts';
+import { startAuthProxy } from './auth-proxy.ts';
 import { makeLayer, makeSlug, pushLayout, skopeo, tempDir, writeOciLayout } from './fixtures.ts';
 import { type RunningRegistry, startRegistry } from './registry-server.ts';
 
