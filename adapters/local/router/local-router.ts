@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router, RouteTableEntry } from '../../../core/ports.ts';
 import { handleRequest } from './proxy.ts';
-import { type CompiledTable, compileTable, emptyTable } from './route-table.ts';
+import { compileTable, emptyTable } from './route-table.ts';
 import { type RouterLogger, type RouterState, type RouterStats, zeroStats } from './state.ts';
 import { handleUpgrade } from './upgrade.ts';
 import { UpstreamPools } from './upstream-pools.ts';

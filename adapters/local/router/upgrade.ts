@@ -81,6 +81,9 @@ export function handleUpgrade(state: RouterState, req: IncomingMessage, socket: 
       return;
     }
     upSocket.setNoDelay(true);
+    // a FIN from either side ends the tunnel: half-open tunnels would otherwise live forever
+    (socket as Socket).allowHalfOpen = false;
+    upSocket.allowHalfOpen = false;
     state.tunnels.add(socket);
     stats.activeUpgrades++;
     socket.on('close', () => {
