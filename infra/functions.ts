@@ -1,0 +1,162 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { WharfConfigError } from './errors.ts';
+import { allow } from './iam.ts';
+import { acknowledge } from './nag.ts';
+import { REPO_ROOT } from './props.ts';
+
+/** The five handlers: entry file in the functions directory (each exports `handler`). */
+export const FUNCTION_ENTRIES = {
+  api: 'api.ts',
+  webhook: 'webhook.ts',
+  buildEvents: 'build-events.ts',
+  taskEvents: 'task-events.ts',
+  stackEvents: 'stack-events.ts',
+} as const;
+export type FunctionKey = keyof typeof FUNCTION_ENTRIES;
+
+const SETTINGS: Record<
+  FunctionKey,
+  { id: string; memoryMb: number; timeout: Duration; description: string }
+> = {
+  api: { id: 'Api', memoryMb: 1024, timeout: Duration.seconds(29), description: 'Wharf HTTP API' },
+  webhook: {
+    id: 'Webhook',
+    memoryMb: 512,
+    timeout: Duration.seconds(29),
+    description: 'Wharf git host webhooks',
+  },
+  buildEvents: {
+    id: 'BuildEvents',
+    memoryMb: 512,
+    timeout: Duration.minutes(5),
+    description: 'Wharf: CodeBuild build state changes',
+  },
+  taskEvents: {
+    id: 'TaskEvents',
+    memoryMb: 512,
+    timeout: Duration.minutes(5),
+    description: 'Wharf: ECS task and deployment state changes',
+  },
+  stackEvents: {
+    id: 'StackEvents',
+    memoryMb: 512,
+    timeout: Duration.minutes(5),
+    description: 'Wharf: resource stack status changes',
+  },
+};
+
+export interface WharfFunctionsProps {
+  readonly name: string;
+  readonly directory: string;
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly tracing: boolean;
+}
+
+/**
+ * The control-plane functions, each with its own role and log group. Event handlers get
+ * a dead-letter queue for events that still fail after Lambda's retries.
+ */
+export class WharfFunctions extends Construct {
+  readonly functions: Record<FunctionKey, nodejs.NodejsFunction>;
+  readonly roles: Record<FunctionKey, iam.Role>;
+  /** Events that event handlers failed on, kept 14 days. */
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: WharfFunctionsProps) {
+    super(scope, id);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'SQS3',
+      'This queue is itself the dead-letter queue of the event handlers and their EventBridge targets.',
+    );
+    const functions: Partial<Record<FunctionKey, nodejs.NodejsFunction>> = {};
+    const roles: Partial<Record<FunctionKey, iam.Role>> = {};
+    for (const key of Object.keys(FUNCTION_ENTRIES) as FunctionKey[]) {
+      const made = this.makeFunction(key, props);
+      functions[key] = made.fn;
+      roles[key] = made.role;
+    }
+    this.functions = functions as Record<FunctionKey, nodejs.NodejsFunction>;
+    this.roles = roles as Record<FunctionKey, iam.Role>;
+  }
+
+  private makeFunction(key: FunctionKey, props: WharfFunctionsProps) {
+    const settings = SETTINGS[key];
+    const entry = path.join(props.directory, FUNCTION_ENTRIES[key]);
+    if (!fs.existsSync(entry)) {
+      throw new WharfConfigError(
+        'functionsDirectory',
+        `${entry} does not exist: point functionsDirectory at the folder holding ${Object.values(FUNCTION_ENTRIES).join(', ')}`,
+      );
+    }
+    const functionName = `${props.name}-${settings.id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`;
+    const logGroup = new logs.LogGroup(this, `${settings.id}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, `${settings.id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Wharf (${props.name}): ${settings.description}`,
+    });
+    allow(role, {
+      sid: 'OwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+      why: "The function's own log group and its streams (a log group ARN ends in :*).",
+    });
+    const isEventHandler = key !== 'api' && key !== 'webhook';
+    const fn = new nodejs.NodejsFunction(this, settings.id, {
+      functionName,
+      description: settings.description,
+      entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memoryMb,
+      timeout: settings.timeout,
+      role,
+      logGroup,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: 'Wharf',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+      ...(isEventHandler ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2 } : {}),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // The AWS SDK is bundled, not taken from the runtime: one pinned version, tree-shaken.
+        externalModules: [],
+        // Some CommonJS dependencies call require(); ESM has no require of its own.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    return { fn, role };
+  }
+}
