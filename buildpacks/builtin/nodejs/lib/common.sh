@@ -38,16 +38,37 @@ detect_package_manager() {
   echo "${found[0]:-npm}"
 }
 
-# The yarn or pnpm command: on PATH, else through corepack (which honours "packageManager").
+# The yarn or pnpm command: the one on PATH when package.json's "packageManager" does not ask
+# for another version, else that version installed with npm into the app's cache (kept between
+# builds). Not corepack: the corepack bundled with older Node.js releases rejects npm's current
+# registry signatures, and it downloads from the same registry anyway.
 tool_command() {
-  local tool=$1
-  if [[ -z "$(pkg packageManager)" ]] && command -v "$tool" >/dev/null 2>&1; then
-    echo "$tool"
-  elif command -v corepack >/dev/null 2>&1; then
-    echo "corepack $tool"
-  else
-    fail "Build failed: the app uses $tool (its lockfile is present) but neither $tool nor corepack is available on the build machine; install $tool there, or use npm (package-lock.json)"
+  local tool=$1 wanted version pkgname prefix
+  wanted=$(pkg packageManager)
+  version=""
+  if [[ "$wanted" == "$tool@"* ]]; then
+    version=${wanted#"$tool@"}
+    version=${version%%+*}
+  elif [[ -n "$wanted" ]]; then
+    fail "Build failed: package.json packageManager is \"$wanted\" but the lockfile is $tool's; make them agree"
   fi
+  if command -v "$tool" >/dev/null 2>&1 && { [[ -z "$version" ]] || [[ "$($tool --version 2>/dev/null)" == "$version" ]]; }; then
+    command -v "$tool"
+    return
+  fi
+  command -v npm >/dev/null 2>&1 || fail "Build failed: the app uses $tool but neither $tool nor npm (to install it) is on the build machine"
+  pkgname=$tool
+  [[ -z "$version" && "$tool" == "yarn" ]] && version=1
+  [[ -z "$version" ]] && version=latest
+  [[ "$tool" == "yarn" && "${version%%.*}" =~ ^[2-9]$|^[1-9][0-9]+$ ]] && pkgname=@yarnpkg/cli-dist
+  prefix="$CACHE_DIR/node/tools/$tool-$version"
+  if [[ ! -x "$prefix/bin/$tool" ]]; then
+    echo "-----> Installing $tool $version with npm" >&2
+    npm install --global --prefix "$prefix" --prefer-offline --no-audit --no-fund \
+      --cache "$CACHE_DIR/node/npm" "$pkgname@$version" 2>&1 | indent >&2 ||
+      fail "Build failed: could not install $tool $version with npm; install $tool on the build machine or use npm (package-lock.json)"
+  fi
+  echo "$prefix/bin/$tool"
 }
 
 run_script() {
