@@ -55,7 +55,7 @@ export const release: Command = {
     const [sub = 'list', version] = args.positional;
     if (sub === 'list') {
       const list = await client().listReleases(app());
-      out.data(list, () => table([['VERSION', 'CREATED', 'DESCRIPTION'], ...list.map((r) => [`v${r.version}`, r.createdAt, r.description])]));
+      out.data(list, () => table([['VERSION', 'CREATED', 'DESCRIPTION'], ...[...list].reverse().map((r) => [`v${r.version}`, r.createdAt, r.description])]));
       return 0;
     }
     if (sub === 'show') {

@@ -92,7 +92,7 @@ describe('local platform end to end', () => {
     expect(body.greeting).toBe('Hello from Wharf');
     expect(body.release).toBe('v3');
     const releases = JSON.parse((await platform.cli(['release', 'list', '--json', '-a', APP])).stdout) as Array<{ version: number; description: string }>;
-    expect(releases[0]).toMatchObject({ version: 3, description: 'Rollback to v1' });
+    expect(releases.at(-1)).toMatchObject({ version: 3, description: 'Rollback to v1' });
   });
 
   it('log shows the app’s own stdout lines labelled by instance', async () => {
@@ -143,13 +143,13 @@ describe('local platform end to end', () => {
     expect(push.stderr).toMatch(/build \S+ failed/);
     expect((await served()).release).toBe('v3');
     const builds = JSON.parse((await platform.cli(['builds', '--json', '-a', APP])).stdout) as Array<{ status: string }>;
-    expect(builds[0]!.status).toBe('failed');
+    expect(builds.at(-1)!.status).toBe('failed');
   });
 
   it('twenty parallel env set calls give twenty consecutive release numbers', async () => {
     await platform.cli(['scale', 'web=0', '-a', APP]);
     const client = platform.client();
-    const before = (await client.listReleases(APP))[0]!.version;
+    const before = (await client.listReleases(APP)).at(-1)!.version;
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => client.changeEnv(APP, { set: { [`PARALLEL_${i}`]: String(i) } })),
     );

@@ -119,7 +119,7 @@ export class SqliteStateStore implements StateStore {
     return this.one('SELECT doc FROM releases WHERE app = ? ORDER BY version DESC LIMIT 1', app);
   }
   async listReleases(app: string): Promise<Release[]> {
-    return this.many('SELECT doc FROM releases WHERE app = ? ORDER BY version DESC', app);
+    return this.many('SELECT doc FROM releases WHERE app = ? ORDER BY version', app);
   }
 
   async putBuild(build: Build): Promise<void> {
@@ -135,7 +135,7 @@ export class SqliteStateStore implements StateStore {
     return this.one('SELECT doc FROM builds WHERE id = ?', id);
   }
   async listBuilds(app: string): Promise<Build[]> {
-    return this.many('SELECT doc FROM builds WHERE app = ? ORDER BY created_at DESC, id DESC', app);
+    return this.many('SELECT doc FROM builds WHERE app = ? ORDER BY created_at, id', app);
   }
 
   async putArtifact(artifact: Artifact): Promise<void> {
@@ -165,7 +165,7 @@ export class SqliteStateStore implements StateStore {
     return this.one('SELECT doc FROM deployments WHERE id = ?', id);
   }
   async listDeployments(app: string): Promise<Deployment[]> {
-    return this.many('SELECT doc FROM deployments WHERE app = ? ORDER BY created_at DESC, id DESC', app);
+    return this.many('SELECT doc FROM deployments WHERE app = ? ORDER BY created_at, id', app);
   }
   async getCurrentVersion(app: string): Promise<number | null> {
     const row = this.db.prepare('SELECT version FROM current_versions WHERE app = ?').get(app) as Row | undefined;
@@ -197,7 +197,8 @@ export class SqliteStateStore implements StateStore {
   async putRoute(route: Route): Promise<void> {
     try {
       this.run(
-        'INSERT INTO routes (id, app, domain, path, doc) VALUES (?, ?, ?, ?, ?)',
+        `INSERT INTO routes (id, app, domain, path, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET domain = excluded.domain, path = excluded.path, doc = excluded.doc`,
         route.id,
         route.app,
         route.domain,
