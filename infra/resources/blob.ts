@@ -3,7 +3,7 @@
  * that an overwrite or delete can be undone. The app's task role gets access to this
  * bucket only.
  */
-import { CfnOutput, CfnParameter, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, CfnParameter, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -44,7 +44,11 @@ export class BlobResourceStack extends Stack {
       },
     });
 
-    acknowledge(policy, 'IAM5', 'The wildcard covers the objects of this one bucket only.');
+    acknowledge(
+      policy,
+      `IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+      'The wildcard covers the objects of this one bucket only.',
+    );
 
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'Region', { value: Stack.of(this).region });
