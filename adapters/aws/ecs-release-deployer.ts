@@ -55,7 +55,7 @@ export class EcsReleaseDeployer {
       await store.putFormation(formation);
     }
     let deployment: Deployment = {
-      id: this.o.ids.next('d-'),
+      id: this.o.ids.next('deploy'),
       app: appName,
       fromVersion: await store.getCurrentVersion(appName),
       toVersion: version,

@@ -7,6 +7,7 @@
  */
 import {
   CreateServiceCommand,
+  DeleteServiceCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   type ECSClient,
@@ -18,7 +19,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import type { Instance } from '../../core/domain.ts';
-import { ValidationError, WharfError } from '../../core/errors.ts';
+import { NotFoundError, ValidationError, WharfError } from '../../core/errors.ts';
 import type { InstanceSpec, Scheduler } from '../../core/ports.ts';
 import { ECS_DEPLOYMENT, ECS_HEALTH_CHECK_GRACE_PERIOD_SECONDS } from '../../infra/deploy-settings.ts';
 import { type BackoffOptions, awsCall } from './aws-errors.ts';
@@ -203,6 +204,32 @@ export class EcsScheduler implements Scheduler {
       );
     }
     return arn;
+  }
+
+  /** A one-off task's progress, for `wharf run` to follow until it exits. */
+  async describeTask(
+    taskId: string,
+  ): Promise<{ status: string; exitCode: number | null; stoppedReason: string | null } | null> {
+    const out = await this.call(`describe task ${taskId}`, () =>
+      this.o.client.send(new DescribeTasksCommand({ cluster: this.o.cluster, tasks: [taskId] })),
+    );
+    const task = out.tasks?.[0];
+    if (!task) return null;
+    return {
+      status: task.lastStatus ?? 'UNKNOWN',
+      exitCode: task.containers?.[0]?.exitCode ?? null,
+      stoppedReason: task.stoppedReason ?? null,
+    };
+  }
+
+  /** Stops and deletes a process type's service (app destroyed or type removed). */
+  async removeService(app: string, processType: string): Promise<void> {
+    const service = ecsName(app, processType);
+    await this.call(`delete service ${service}`, () =>
+      this.o.client.send(new DeleteServiceCommand({ cluster: this.o.cluster, service, force: true })),
+    ).catch((e: unknown) => {
+      if (!(e instanceof NotFoundError)) throw e;
+    });
   }
 
   async list(app?: string): Promise<Instance[]> {

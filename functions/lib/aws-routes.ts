@@ -1,0 +1,125 @@
+/**
+ * The API routes only AWS has: source uploads for `wharf deploy`, one-off runs as ECS
+ * tasks (followed by the CLI), the log group for Live Tail, and the webhook secret.
+ * Everything else is the shared API (api/handler.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { ApiRequest, ApiResponse } from '../../api/handler.ts';
+import { ValidationError } from '../../core/errors.ts';
+import { logGroupName } from '../../adapters/aws/log-streams.ts';
+import type { AwsPlatform } from './aws-platform.ts';
+
+type Route = readonly [
+  method: string,
+  pattern: RegExp,
+  run: (m: RegExpExecArray, req: ApiRequest) => Promise<ApiResponse>,
+];
+
+function body(req: ApiRequest): Record<string, unknown> {
+  return typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
+    ? (req.body as Record<string, unknown>)
+    : {};
+}
+
+export function awsRoutes(p: AwsPlatform, accountId: () => string | null): readonly Route[] {
+  const requireApp = async (name: string) => {
+    await p.controlPlane.appInfo(name);
+    return name;
+  };
+  return [
+    [
+      'POST',
+      /^\/apps\/([^/]+)\/sources$/,
+      async (m) => {
+        const app = await requireApp(m[1]!);
+        const upload = await p.artifacts.presignSourceUpload(app, randomBytes(8).toString('hex'));
+        return { status: 201, body: upload };
+      },
+    ],
+    [
+      'POST',
+      /^\/apps\/([^/]+)\/sources\/([a-f0-9]{16})\/deploy$/,
+      async (m, req) => {
+        const app = await requireApp(m[1]!);
+        const version = body(req)['version'];
+        const result = await p.controlPlane.push(app, {
+          source: { kind: 'tar', path: `s3://${p.config.bucket}/sources/${app}/${m[2]}.tar.gz` },
+          sourceVersion: typeof version === 'string' && version ? version : `upload-${m[2]}`,
+          output: () => {},
+        });
+        return { status: 202, body: { build: result.build } };
+      },
+    ],
+    [
+      'POST',
+      /^\/apps\/([^/]+)\/runs$/,
+      async (m, req) => {
+        const app = await requireApp(m[1]!);
+        const command = body(req)['command'];
+        if (typeof command !== 'string' || !command.trim()) {
+          throw new ValidationError('give a command to run, e.g. `wharf run -- node -v`');
+        }
+        const release = await p.controlPlane.getRelease(app);
+        const artifact = release.artifactId ? await p.store.getArtifact(release.artifactId) : null;
+        if (!artifact) throw new ValidationError(`${app} has no build yet: push code before \`wharf run\``);
+        const taskArn = await p.ecs.runTask({
+          app,
+          processType: 'run',
+          releaseVersion: release.version,
+          command,
+          env: {
+            ...artifact.configDefaults,
+            ...release.env,
+            WHARF_APP: app,
+            WHARF_RELEASE: `v${release.version}`,
+          },
+          artifactUri: artifact.uri,
+          oneOff: true,
+        });
+        const taskId = taskArn.split('/').pop()!;
+        return { status: 201, body: { taskId, logs: { source: 'run', instance: taskId } } };
+      },
+    ],
+    [
+      'GET',
+      /^\/apps\/([^/]+)\/runs\/([A-Za-z0-9-]+)$/,
+      async (m) => {
+        await requireApp(m[1]!);
+        const task = await p.ecs.describeTask(m[2]!);
+        if (!task) return { status: 404, body: { error: { code: 'not_found', message: `no task ${m[2]}` } } };
+        return { status: 200, body: task };
+      },
+    ],
+    [
+      'GET',
+      /^\/apps\/([^/]+)\/log-group$/,
+      async (m) => {
+        const app = await requireApp(m[1]!);
+        const name = logGroupName(p.config.logGroupPrefix, app);
+        const account = accountId();
+        return {
+          status: 200,
+          body: {
+            region: p.config.region,
+            logGroupName: name,
+            logGroupArn: account ? `arn:aws:logs:${p.config.region}:${account}:log-group:${name}` : null,
+          },
+        };
+      },
+    ],
+    [
+      'PUT',
+      /^\/apps\/([^/]+)\/webhook$/,
+      async (m, req) => {
+        const app = await requireApp(m[1]!);
+        const given = body(req)['secret'];
+        if (given !== undefined && (typeof given !== 'string' || given.length < 16)) {
+          throw new ValidationError('a webhook secret must be a string of at least 16 characters');
+        }
+        const secret = (given as string | undefined) ?? randomBytes(24).toString('hex');
+        await p.secrets.put(`webhook/${app}`, secret);
+        return { status: 200, body: { secret, path: `/webhooks/<provider>/${app}` } };
+      },
+    ],
+  ];
+}
