@@ -9,6 +9,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { WharfConfigError } from './errors.ts';
+import { arnIn } from './control-plane-policy.ts';
 import { allow } from './iam.ts';
 import { acknowledge } from './nag.ts';
 import type { WharfArchitecture } from './props.ts';
@@ -23,6 +24,8 @@ export interface WharfBuildsProps {
   readonly platformKey: kms.IKey;
   readonly runnerDirectory: string;
   readonly buildspecFile: string;
+  readonly dockerBuildspecFile: string;
+  readonly secretsPrefix: string;
   readonly buildTimeout: Duration;
   readonly logRetention: logs.RetentionDays;
 }
@@ -69,14 +72,17 @@ export class WharfBuilds extends Construct {
       path: props.runnerDirectory,
       exclude: ['node_modules', '**/*.test.ts', '.git'],
     });
+    const runnerSource = codebuild.Source.s3({
+      bucket: runner.bucket,
+      path: runner.s3ObjectKey,
+      identifier: 'runner',
+    });
     this.buildpacksProject = new codebuild.Project(this, 'Buildpacks', {
       projectName: `${props.name}-buildpacks`,
       description: 'Wharf buildpack builds (the runner from buildpacks/)',
       source,
-      secondarySources: [
-        codebuild.Source.s3({ bucket: runner.bucket, path: runner.s3ObjectKey, identifier: 'runner' }),
-      ],
-      buildSpec: codebuild.BuildSpec.fromObjectToYaml(readBuildspec(props.buildspecFile)),
+      secondarySources: [runnerSource],
+      buildSpec: codebuild.BuildSpec.fromObjectToYaml(readBuildspec(props.buildspecFile, 'buildspecFile')),
       environment: {
         buildImage,
         computeType: codebuild.ComputeType.SMALL,
@@ -93,7 +99,10 @@ export class WharfBuilds extends Construct {
       projectName: `${props.name}-docker`,
       description: 'Wharf builds of apps with a Dockerfile',
       source,
-      buildSpec: codebuild.BuildSpec.fromObjectToYaml(DOCKER_BUILDSPEC),
+      secondarySources: [runnerSource],
+      buildSpec: codebuild.BuildSpec.fromObjectToYaml(
+        readBuildspec(props.dockerBuildspecFile, 'dockerBuildspecFile'),
+      ),
       environment: {
         buildImage,
         computeType: codebuild.ComputeType.SMALL,
@@ -158,19 +167,30 @@ export class WharfBuilds extends Construct {
         resources: [props.bucket.arnForObjects('slugs/*'), props.bucket.arnForObjects('cache/*')],
         why: 'A build writes its slug under slugs/ and reads and writes per-app caches under cache/.',
       });
+      allow(role, {
+        sid: 'BuildSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          arnIn('secretsmanager', `secret:${props.secretsPrefix}git-tokens/*`),
+          arnIn('secretsmanager', `secret:${props.secretsPrefix}apps/*`),
+        ],
+        why: 'StartBuild passes git tokens and app config as SECRETS_MANAGER variables, never in plain text; AWS appends a random suffix to secret names.',
+      });
     }
   }
 }
 
-function readBuildspec(file: string): Record<string, unknown> {
+function readBuildspec(file: string, prop: string): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (cause) {
     throw new WharfConfigError(
-      'buildspecFile',
-      `cannot read ${file}: give the buildpack runner's buildspec (buildpacks/buildspec.yml by default)`,
-      { cause },
+      prop,
+      `cannot read ${file}: give a CodeBuild buildspec file (see buildpacks/codebuild/)`,
+      {
+        cause,
+      },
     );
   }
   const spec = parseYaml(text) as unknown;
@@ -182,26 +202,3 @@ function readBuildspec(file: string): Record<string, unknown> {
   }
   return spec as Record<string, unknown>;
 }
-
-/** Builds an app's Dockerfile and pushes it; the digest is exported for the build-events handler. */
-const DOCKER_BUILDSPEC = {
-  version: '0.2',
-  env: { shell: 'bash', 'exported-variables': ['WHARF_IMAGE_DIGEST'] },
-  phases: {
-    pre_build: {
-      commands: [
-        'test -n "$WHARF_IMAGE_TAG" || { echo "WHARF_IMAGE_TAG is not set: the control plane passes it per build" >&2; exit 1; }',
-        'aws ecr get-login-password | docker login --username AWS --password-stdin "$WHARF_REGISTRY"',
-      ],
-    },
-    build: {
-      commands: ['docker build --pull --tag "$WHARF_REPOSITORY_URI:$WHARF_IMAGE_TAG" .'],
-    },
-    post_build: {
-      commands: [
-        'if [ "$CODEBUILD_BUILD_SUCCEEDING" = 1 ]; then docker push "$WHARF_REPOSITORY_URI:$WHARF_IMAGE_TAG"; fi',
-        'if [ "$CODEBUILD_BUILD_SUCCEEDING" = 1 ]; then export WHARF_IMAGE_DIGEST=$(docker inspect --format "{{index .RepoDigests 0}}" "$WHARF_REPOSITORY_URI:$WHARF_IMAGE_TAG"); fi',
-      ],
-    },
-  },
-};

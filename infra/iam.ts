@@ -96,13 +96,11 @@ export const GENERATED_WILDCARDS: readonly { readonly finding: RegExp; readonly 
     why: 'Log streams of a log group the platform owns (a log group ARN ends in :*).',
   },
   {
-    finding:
-      /^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws\/codebuild\/<[A-Za-z0-9]+>:\*$/,
+    finding: /^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<[A-Za-z0-9]+>:\*$/,
     why: "CodeBuild's default log group of the project and its streams (CDK grants it; Wharf builds log to the build log group).",
   },
   {
-    finding:
-      /^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group\/<[A-Za-z0-9]+>-\*$/,
+    finding: /^Resource::arn:[^:]+:codebuild:[^:]+:[^:]+:report-group\/<[A-Za-z0-9]+>-\*$/,
     why: 'CodeBuild test-report groups named after the project (CDK grants them to every project).',
   },
   {

@@ -60,11 +60,12 @@ export class WharfNetwork extends Construct {
 
   private createVpc(props: WharfNetworkProps): ec2.Vpc {
     const stack = Stack.of(this);
-    // An environment-agnostic stack only knows two AZs by name; Fn::GetAZs picks the
-    // region's first three at deploy time, so a third AZ needs no account lookup.
-    const availabilityZones = Token.isUnresolved(stack.region)
-      ? Array.from({ length: props.azCount }, (_, i) => Fn.select(i, Fn.getAzs()))
-      : undefined;
+    // Without both account and region a stack only knows two AZs by name; Fn::GetAZs
+    // picks the region's first three at deploy time, so a third AZ needs no lookup.
+    const availabilityZones =
+      Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account)
+        ? Array.from({ length: props.azCount }, (_, i) => Fn.select(i, Fn.getAzs()))
+        : undefined;
     const privateType =
       props.natMode === 'endpoints' ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
     const subnetConfiguration: ec2.SubnetConfiguration[] = [

@@ -89,6 +89,8 @@ export class WharfPlatform extends Construct {
       platformKey: this.storage.platformKey,
       runnerDirectory: s.runnerDirectory,
       buildspecFile: s.buildspecFile,
+      dockerBuildspecFile: s.dockerBuildspecFile,
+      secretsPrefix: this.storage.secretsPrefix,
       buildTimeout: s.buildTimeout,
       logRetention: s.logRetention,
     });

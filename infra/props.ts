@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -155,9 +154,14 @@ export interface WharfPlatformProps {
   readonly runnerDirectory?: string;
   /**
    * Buildspec of the buildpack builds, read at synth time.
-   * @default - `codebuild/buildspec.yml` in `runnerDirectory` if it exists, else `buildspec.yml` there
+   * @default - `codebuild/buildspec-buildpacks.yml` in `runnerDirectory`
    */
   readonly buildspecFile?: string;
+  /**
+   * Buildspec of the Dockerfile builds, read at synth time.
+   * @default - `codebuild/buildspec-docker.yml` in `runnerDirectory`
+   */
+  readonly dockerBuildspecFile?: string;
 }
 
 /** Context keys of the ready stack, by the prop they set (used in error messages and docs). */
@@ -212,6 +216,7 @@ export interface ResolvedWharfProps {
   readonly functionsDirectory: string;
   readonly runnerDirectory: string;
   readonly buildspecFile: string;
+  readonly dockerBuildspecFile: string;
 }
 
 /** The Wharf checkout (functions/, buildpacks/, package-lock.json). */
@@ -237,6 +242,7 @@ export function resolveWharfProps(props: WharfPlatformProps): ResolvedWharfProps
       'applies only to an existing vpc: remove taskSubnets (a new VPC places tasks per natMode) or give vpc',
     );
   }
+  const runnerDirectory = props.runnerDirectory ?? path.join(REPO_ROOT, 'buildpacks');
   const resolved: ResolvedWharfProps = {
     name: props.name ?? 'wharf',
     vpc: props.vpc,
@@ -261,19 +267,14 @@ export function resolveWharfProps(props: WharfPlatformProps): ResolvedWharfProps
     accessLogRetentionDays: props.accessLogRetentionDays ?? 90,
     buildTimeout: props.buildTimeout ?? Duration.minutes(30),
     functionsDirectory: props.functionsDirectory ?? path.join(REPO_ROOT, 'functions'),
-    runnerDirectory: props.runnerDirectory ?? path.join(REPO_ROOT, 'buildpacks'),
-    buildspecFile:
-      props.buildspecFile ?? defaultBuildspec(props.runnerDirectory ?? path.join(REPO_ROOT, 'buildpacks')),
+    runnerDirectory,
+    buildspecFile: props.buildspecFile ?? path.join(runnerDirectory, 'codebuild', 'buildspec-buildpacks.yml'),
+    dockerBuildspecFile:
+      props.dockerBuildspecFile ?? path.join(runnerDirectory, 'codebuild', 'buildspec-docker.yml'),
   };
   validateValues(resolved);
   validateDomain(resolved);
   return resolved;
-}
-
-/** The runner's buildspec: `codebuild/buildspec.yml` in the runner folder, else `buildspec.yml`. */
-function defaultBuildspec(runnerDirectory: string): string {
-  const nested = path.join(runnerDirectory, 'codebuild', 'buildspec.yml');
-  return fs.existsSync(nested) ? nested : path.join(runnerDirectory, 'buildspec.yml');
 }
 
 function validateValues(p: ResolvedWharfProps): void {
