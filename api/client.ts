@@ -11,7 +11,6 @@ import type {
   Formation,
   Instance,
   LogLine,
-  PushSummary,
   Release,
   ReleaseChange,
   Resource,
@@ -25,7 +24,12 @@ export interface ClientOptions {
   readonly url: string;
   readonly token?: string;
   /** signs a request (SigV4 for the AWS API); returns headers to add */
-  readonly sign?: (req: { method: string; url: string; headers: Record<string, string>; body: string }) => Promise<Record<string, string>>;
+  readonly sign?: (req: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+  }) => Promise<Record<string, string>>;
 }
 
 export class WharfClient {
@@ -47,12 +51,20 @@ export class WharfClient {
     const text = body === undefined ? '' : JSON.stringify(body);
     let res: Response;
     try {
-      res = await fetch(url, { method, headers: await this.headers(method, url, text), ...(text ? { body: text } : {}) });
+      res = await fetch(url, {
+        method,
+        headers: await this.headers(method, url, text),
+        ...(text ? { body: text } : {}),
+      });
     } catch (e) {
-      throw new WharfError('unavailable', `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`, { cause: e });
+      throw new WharfError(
+        'unavailable',
+        `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`,
+        { cause: e },
+      );
     }
     const raw = await res.text();
-    let data: unknown = undefined;
+    let data: unknown;
     try {
       data = raw ? JSON.parse(raw) : undefined;
     } catch {
@@ -65,12 +77,16 @@ export class WharfClient {
   listApps = () => this.request<App[]>('GET', '/apps');
   createApp = (name: string) => this.request<App>('POST', '/apps', { name });
   appInfo = (app: string) => this.request<AppInfo>('GET', `/apps/${enc(app)}`);
-  updateApp = (app: string, patch: Record<string, unknown>) => this.request<App>('PATCH', `/apps/${enc(app)}`, patch);
-  destroyApp = (app: string) => this.request<{ destroyed: string }>('DELETE', `/apps/${enc(app)}?confirm=true`);
+  updateApp = (app: string, patch: Record<string, unknown>) =>
+    this.request<App>('PATCH', `/apps/${enc(app)}`, patch);
+  destroyApp = (app: string) =>
+    this.request<{ destroyed: string }>('DELETE', `/apps/${enc(app)}?confirm=true`);
   getEnv = (app: string, type?: string) =>
     this.request<Record<string, string>>('GET', `/apps/${enc(app)}/env${type ? `?type=${enc(type)}` : ''}`);
-  changeEnv = (app: string, change: { set?: Record<string, string>; unset?: string[]; processType?: string }) =>
-    this.request<ReleaseChange>('PATCH', `/apps/${enc(app)}/env`, change);
+  changeEnv = (
+    app: string,
+    change: { set?: Record<string, string>; unset?: string[]; processType?: string },
+  ) => this.request<ReleaseChange>('PATCH', `/apps/${enc(app)}/env`, change);
   listReleases = (app: string) => this.request<Release[]>('GET', `/apps/${enc(app)}/releases`);
   getRelease = (app: string, version?: string) =>
     this.request<Release>('GET', `/apps/${enc(app)}/releases/${version ? enc(version) : 'current'}`);
@@ -82,16 +98,20 @@ export class WharfClient {
   instances = (app: string) => this.request<Instance[]>('GET', `/apps/${enc(app)}/instances`);
   restart = (app: string) => this.request<Deployment>('POST', `/apps/${enc(app)}/restart`);
   listRoutes = (app: string) => this.request<Route[]>('GET', `/apps/${enc(app)}/routes`);
-  addRoute = (app: string, route: { domain: string; path?: string; leader?: boolean; sticky?: boolean; processType?: string }) =>
-    this.request<Route>('POST', `/apps/${enc(app)}/routes`, route);
-  removeRoute = (app: string, id: string) => this.request<{ removed: string }>('DELETE', `/apps/${enc(app)}/routes/${enc(id)}`);
+  addRoute = (
+    app: string,
+    route: { domain: string; path?: string; leader?: boolean; sticky?: boolean; processType?: string },
+  ) => this.request<Route>('POST', `/apps/${enc(app)}/routes`, route);
+  removeRoute = (app: string, id: string) =>
+    this.request<{ removed: string }>('DELETE', `/apps/${enc(app)}/routes/${enc(id)}`);
   listBuilds = (app: string) => this.request<Build[]>('GET', `/apps/${enc(app)}/builds`);
   getBuild = (id: string) => this.request<Build>('GET', `/builds/${enc(id)}`);
   buildLog = (id: string) => this.request<LogLine[]>('GET', `/builds/${enc(id)}/log`);
   listDeployments = (app: string) => this.request<Deployment[]>('GET', `/apps/${enc(app)}/deployments`);
   logs = (app: string, q: { source?: string; instance?: string; lines?: number } = {}) =>
     this.request<LogLine[]>('GET', `/apps/${enc(app)}/log${qs(q)}`);
-  events = (q: { app?: string; after?: number; limit?: number } = {}) => this.request<WharfEvent[]>('GET', `/events${qs(q)}`);
+  events = (q: { app?: string; after?: number; limit?: number } = {}) =>
+    this.request<WharfEvent[]>('GET', `/events${qs(q)}`);
   listResources = (app: string) => this.request<Resource[]>('GET', `/apps/${enc(app)}/resources`);
   addResource = (app: string, provider: string, name?: string) =>
     this.request<{ resource: Resource; release: Release | null; deployment: Deployment | null }>(
@@ -127,7 +147,11 @@ export class WharfClient {
       } as RequestInit);
     } catch (e) {
       if (options.signal?.aborted) return;
-      throw new WharfError('unavailable', `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`, { cause: e });
+      throw new WharfError(
+        'unavailable',
+        `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`,
+        { cause: e },
+      );
     }
     if (!res.ok || !res.body) {
       const raw = await res.text();
@@ -169,11 +193,28 @@ export class WharfClient {
       contentType: 'application/json',
     });
   }
-  followLogs(app: string, q: { source?: string; instance?: string; lines?: number }, onFrame: (f: StreamFrame) => void, signal?: AbortSignal) {
-    return this.stream('GET', `/apps/${enc(app)}/log${qs({ ...q, follow: 'true' })}`, undefined, onFrame, signal ? { signal } : {});
+  followLogs(
+    app: string,
+    q: { source?: string; instance?: string; lines?: number },
+    onFrame: (f: StreamFrame) => void,
+    signal?: AbortSignal,
+  ) {
+    return this.stream(
+      'GET',
+      `/apps/${enc(app)}/log${qs({ ...q, follow: 'true' })}`,
+      undefined,
+      onFrame,
+      signal ? { signal } : {},
+    );
   }
   followEvents(q: { app?: string }, onFrame: (f: StreamFrame) => void, signal?: AbortSignal) {
-    return this.stream('GET', `/events${qs({ ...q, follow: 'true' })}`, undefined, onFrame, signal ? { signal } : {});
+    return this.stream(
+      'GET',
+      `/events${qs({ ...q, follow: 'true' })}`,
+      undefined,
+      onFrame,
+      signal ? { signal } : {},
+    );
   }
 }
 
@@ -189,8 +230,15 @@ function qs(q: Record<string, string | number | undefined>): string {
 }
 
 function toError(status: number, data: unknown, raw: string): WharfError {
-  const err = (data as { error?: { code?: unknown; message?: unknown; details?: Record<string, unknown> } })?.error;
-  const code: ErrorCode = isErrorCode(err?.code) ? err.code : status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : 'internal';
+  const err = (data as { error?: { code?: unknown; message?: unknown; details?: Record<string, unknown> } })
+    ?.error;
+  const code: ErrorCode = isErrorCode(err?.code)
+    ? err.code
+    : status === 401
+      ? 'unauthorized'
+      : status === 404
+        ? 'not_found'
+        : 'internal';
   const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}: ${raw.slice(0, 200)}`;
   return new WharfError(code, message, err?.details ? { details: err.details } : {});
 }

@@ -17,7 +17,19 @@ import type {
   WharfEvent,
 } from '../core/domain.ts';
 
-export type { App, AppInfo, Build, Deployment, Formation, Instance, LogLine, Release, Resource, Route, WharfEvent };
+export type {
+  App,
+  AppInfo,
+  Build,
+  Deployment,
+  Formation,
+  Instance,
+  LogLine,
+  Release,
+  Resource,
+  Route,
+  WharfEvent,
+};
 
 export interface ReleaseChange {
   readonly release: Release;
@@ -39,6 +51,12 @@ export type StreamFrame =
   | { readonly event: WharfEvent }
   | { readonly exit: { readonly status: number | null; readonly signal: string | null } }
   | { readonly result: unknown }
-  | { readonly error: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> } };
+  | {
+      readonly error: {
+        readonly code: string;
+        readonly message: string;
+        readonly details?: Record<string, unknown>;
+      };
+    };
 
 export const API_VERSION = 1;

@@ -16,7 +16,11 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
 };
 
 export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> };
+  readonly error: {
+    readonly code: ErrorCode;
+    readonly message: string;
+    readonly details?: Record<string, unknown>;
+  };
 }
 
 export function isErrorCode(code: unknown): code is ErrorCode {

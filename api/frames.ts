@@ -11,7 +11,8 @@ export function formatFrame(frame: StreamFrame): string | null {
   if ('error' in frame) {
     const details = frame.error.details as { lastLines?: string[]; exitStatus?: number | null } | undefined;
     const lines = [` !     ${frame.error.message}`];
-    if (details?.exitStatus !== undefined && details.exitStatus !== null) lines.push(` !     exit status ${details.exitStatus}`);
+    if (details?.exitStatus !== undefined && details.exitStatus !== null)
+      lines.push(` !     exit status ${details.exitStatus}`);
     if (details?.lastLines?.length) {
       lines.push(' !     last log lines of the failing instance:');
       for (const l of details.lastLines) lines.push(` !       ${l}`);

@@ -52,7 +52,8 @@ function obj(body: unknown): Record<string, unknown> {
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^\d{1,9}$/.test(v)) throw new ValidationError(`query parameter ${name} must be a whole number, got "${v}"`);
+  if (!/^\d{1,9}$/.test(v))
+    throw new ValidationError(`query parameter ${name} must be a whole number, got "${v}"`);
   return Number(v);
 }
 
@@ -63,13 +64,19 @@ export function createApiHandler(cp: ControlPlane): (req: ApiRequest) => Promise
     route('GET', '/apps/:app', (p) => cp.appInfo(p['app']!)),
     route('PATCH', '/apps/:app', (p, r) => cp.updateApp(p['app']!, obj(r.body))),
     route('DELETE', '/apps/:app', async (p, r) => {
-      await cp.destroyApp(p['app']!, r.query.get('confirm') === 'true' || r.query.get('confirm') === p['app']);
+      await cp.destroyApp(
+        p['app']!,
+        r.query.get('confirm') === 'true' || r.query.get('confirm') === p['app'],
+      );
       return { destroyed: p['app'] };
     }),
     route('GET', '/apps/:app/env', (p, r) => cp.getEnv(p['app']!, r.query.get('type') ?? undefined)),
     route('PATCH', '/apps/:app/env', (p, r) => {
       const b = obj(r.body);
-      if (b['set'] !== undefined && (typeof b['set'] !== 'object' || b['set'] === null || Array.isArray(b['set']))) {
+      if (
+        b['set'] !== undefined &&
+        (typeof b['set'] !== 'object' || b['set'] === null || Array.isArray(b['set']))
+      ) {
         throw new ValidationError('set must be an object of KEY: "value" pairs');
       }
       if (b['unset'] !== undefined && !Array.isArray(b['unset'])) {
@@ -93,7 +100,12 @@ export function createApiHandler(cp: ControlPlane): (req: ApiRequest) => Promise
     route('GET', '/apps/:app/instances', (p) => cp.instances(p['app']!)),
     route('POST', '/apps/:app/restart', (p) => cp.restart(p['app']!)),
     route('GET', '/apps/:app/routes', (p) => cp.listRoutes(p['app']!)),
-    route('POST', '/apps/:app/routes', (p, r) => cp.addRoute(p['app']!, obj(r.body) as { domain: unknown }), 201),
+    route(
+      'POST',
+      '/apps/:app/routes',
+      (p, r) => cp.addRoute(p['app']!, obj(r.body) as { domain: unknown }),
+      201,
+    ),
     route('DELETE', '/apps/:app/routes/:id', async (p) => {
       await cp.removeRoute(p['app']!, p['id']!);
       return { removed: p['id'] };

@@ -17,7 +17,8 @@ export interface FlagSpec {
 export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
   const canonical = new Map<string, { name: string; value: boolean }>();
   for (const names of spec.values) for (const n of names) canonical.set(n, { name: names[0]!, value: true });
-  for (const names of spec.booleans) for (const n of names) canonical.set(n, { name: names[0]!, value: false });
+  for (const names of spec.booleans)
+    for (const n of names) canonical.set(n, { name: names[0]!, value: false });
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   let rest: string[] = [];

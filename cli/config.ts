@@ -25,7 +25,9 @@ export function endpoint(env: NodeJS.ProcessEnv = process.env): Endpoint {
   const dir = dataDir(env);
   const file = join(dir, 'endpoint.json');
   if (!existsSync(file)) {
-    throw new ValidationError(`no Wharf platform found in ${dir}: start one with \`npm start\` (wharf up), or set WHARF_URL`);
+    throw new ValidationError(
+      `no Wharf platform found in ${dir}: start one with \`npm start\` (wharf up), or set WHARF_URL`,
+    );
   }
   const ep = JSON.parse(readFileSync(file, 'utf8')) as { apiUrl: string };
   const token = env['WHARF_TOKEN'] ?? readFileSync(join(dir, 'token'), 'utf8').trim();
@@ -42,11 +44,16 @@ export function resolveApp(flag: string | true | undefined, env: NodeJS.ProcessE
   if (typeof flag === 'string') return flag;
   if (env['WHARF_APP']) return env['WHARF_APP'];
   try {
-    const url = execFileSync('git', ['remote', 'get-url', 'wharf'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const url = execFileSync('git', ['remote', 'get-url', 'wharf'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     const m = /\/git\/([a-z0-9-]+)\.git$/.exec(url);
     if (m) return m[1]!;
   } catch {
     // not a git repo, or no wharf remote
   }
-  throw new ValidationError('no app given: use -a APP, or run inside a git repo with a `wharf` remote (`wharf create NAME`)');
+  throw new ValidationError(
+    'no app given: use -a APP, or run inside a git repo with a `wharf` remote (`wharf create NAME`)',
+  );
 }

@@ -14,13 +14,54 @@ import { client, resolveApp } from './config.ts';
 import { makeOut } from './output.ts';
 
 const COMMANDS: Record<string, Command> = {
-  up, create, remote, apps, info, destroy, env, scale, ps, restart, release, releases: release, route, routes: route,
-  log, logs: log, run, deploy, events, builds, build, resource, resources: resource,
+  up,
+  create,
+  remote,
+  apps,
+  info,
+  destroy,
+  env,
+  scale,
+  ps,
+  restart,
+  release,
+  releases: release,
+  route,
+  routes: route,
+  log,
+  logs: log,
+  run,
+  deploy,
+  events,
+  builds,
+  build,
+  resource,
+  resources: resource,
 };
 
 const SPEC = {
-  values: [['app', 'a'], ['type', 't'], ['process', 'p'], ['instance', 'i'], ['lines', 'n'], ['as'], ['data-dir'], ['api-port'], ['router-port'], ['dns-port']],
-  booleans: [['json'], ['yes', 'y'], ['follow', 'f'], ['reveal'], ['leader'], ['sticky'], ['no-remote'], ['help', 'h']],
+  values: [
+    ['app', 'a'],
+    ['type', 't'],
+    ['process', 'p'],
+    ['instance', 'i'],
+    ['lines', 'n'],
+    ['as'],
+    ['data-dir'],
+    ['api-port'],
+    ['router-port'],
+    ['dns-port'],
+  ],
+  booleans: [
+    ['json'],
+    ['yes', 'y'],
+    ['follow', 'f'],
+    ['reveal'],
+    ['leader'],
+    ['sticky'],
+    ['no-remote'],
+    ['help', 'h'],
+  ],
 };
 
 function help(): string {

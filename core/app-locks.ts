@@ -24,9 +24,11 @@ export class AppLocks {
     const tail = this.tails.get(app) ?? Promise.resolve();
     const next = tail.catch(() => {}).then(() => this.withLease(app, fn));
     this.tails.set(app, next);
-    void next.finally(() => {
-      if (this.tails.get(app) === next) this.tails.delete(app);
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (this.tails.get(app) === next) this.tails.delete(app);
+      })
+      .catch(() => {});
     return next;
   }
 
@@ -35,7 +37,9 @@ export class AppLocks {
     const deadline = this.clock.now().getTime() + 60_000;
     while (!(await this.store.acquireLease(key, this.holder, this.leaseMs))) {
       if (this.clock.now().getTime() > deadline) {
-        throw new ConflictError(`another deploy of ${app} is in progress: wait for it to finish and try again`);
+        throw new ConflictError(
+          `another deploy of ${app} is in progress: wait for it to finish and try again`,
+        );
       }
       await this.clock.sleep(250);
     }

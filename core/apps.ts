@@ -40,7 +40,8 @@ export async function createApp(ctx: Ctx, input: { name: unknown; branch?: unkno
   try {
     await ctx.store.createApp(app);
   } catch (e) {
-    if (e instanceof ConflictError) throw new ConflictError(`app "${name}" already exists: choose another name`);
+    if (e instanceof ConflictError)
+      throw new ConflictError(`app "${name}" already exists: choose another name`);
     throw e;
   }
   await ctx.store.putRoute({
@@ -80,7 +81,9 @@ export async function appInfo(ctx: Ctx, name: string): Promise<AppInfo> {
 export async function destroyApp(ctx: Ctx, name: string, confirm: boolean): Promise<void> {
   await requireApp(ctx, name);
   if (!confirm) {
-    throw new ValidationError(`destroying ${name} stops it and deletes its releases and data: confirm with --yes`);
+    throw new ValidationError(
+      `destroying ${name} stops it and deletes its releases and data: confirm with --yes`,
+    );
   }
   await ctx.locks.run(name, async () => {
     for (const instance of await ctx.scheduler.list(name)) {

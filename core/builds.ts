@@ -37,11 +37,24 @@ export async function push(ctx: Ctx, appName: string, options: PushOptions): Pro
     createdAt: ctx.clock.now().toISOString(),
   };
   await ctx.store.putBuild(build);
-  await recordEvent(ctx, appName, 'build.started', { id: build.id, sourceVersion: options.sourceVersion }, `build ${build.id} started for ${options.sourceVersion.slice(0, 12)}`);
+  await recordEvent(
+    ctx,
+    appName,
+    'build.started',
+    { id: build.id, sourceVersion: options.sourceVersion },
+    `build ${build.id} started for ${options.sourceVersion.slice(0, 12)}`,
+  );
   const t0 = ctx.clock.now().getTime();
   const output = (line: string) => {
     options.output(line);
-    ctx.logs.append({ at: ctx.clock.now().toISOString(), app: appName, source: 'build', instance: build.id, stream: 'stdout', text: line });
+    ctx.logs.append({
+      at: ctx.clock.now().toISOString(),
+      app: appName,
+      source: 'build',
+      instance: build.id,
+      stream: 'stdout',
+      text: line,
+    });
   };
   let outcome: BuildOutcome | { pending: true };
   try {
@@ -63,9 +76,19 @@ export async function push(ctx: Ctx, appName: string, options: PushOptions): Pro
   if ('pending' in outcome) return { build, release: null, deployment: null };
   const t1 = ctx.clock.now().getTime();
   const done = await completeBuild(ctx, build.id, outcome);
-  if (done.release) options.onStep?.({ name: 'release', ms: ctx.clock.now().getTime() - t1, detail: `v${done.release.version}` });
+  if (done.release)
+    options.onStep?.({
+      name: 'release',
+      ms: ctx.clock.now().getTime() - t1,
+      detail: `v${done.release.version}`,
+    });
   if (!done.release) return { build: done.build, release: null, deployment: null };
-  const deployment = await deploy(ctx, appName, done.release.version, options.onStep ? { onStep: options.onStep } : {});
+  const deployment = await deploy(
+    ctx,
+    appName,
+    done.release.version,
+    options.onStep ? { onStep: options.onStep } : {},
+  );
   return { build: done.build, release: done.release, deployment };
 }
 
@@ -96,9 +119,21 @@ export async function completeBuild(
     }
   }
   if (!outcome.ok || !outcome.artifact) {
-    const failed: Build = { ...build, status: 'failed', finishedAt, error: outcome.error ?? 'build failed', ...(outcome.timings ? { timings: outcome.timings } : {}) };
+    const failed: Build = {
+      ...build,
+      status: 'failed',
+      finishedAt,
+      error: outcome.error ?? 'build failed',
+      ...(outcome.timings ? { timings: outcome.timings } : {}),
+    };
     await ctx.store.putBuild(failed);
-    await recordEvent(ctx, build.app, 'build.failed', { id: buildId, error: failed.error }, `build ${buildId} failed: ${failed.error}`);
+    await recordEvent(
+      ctx,
+      build.app,
+      'build.failed',
+      { id: buildId, error: failed.error },
+      `build ${buildId} failed: ${failed.error}`,
+    );
     throw new BuildFailedError(`build ${buildId} failed: ${failed.error}; the running release is unchanged`, {
       details: { build: failed },
     });
@@ -127,7 +162,13 @@ export async function completeBuild(
       await ctx.store.updateApp(build.app, { health: mergeHealth(app.health, configured) });
     }
   }
-  await recordEvent(ctx, build.app, 'build.succeeded', { id: buildId, artifact: artifact.id }, `build ${buildId} succeeded`);
+  await recordEvent(
+    ctx,
+    build.app,
+    'build.succeeded',
+    { id: buildId, artifact: artifact.id },
+    `build ${buildId} succeeded`,
+  );
   const release = await appendRelease(ctx, build.app, (latest) => ({
     app: build.app,
     artifactId: artifact.id,

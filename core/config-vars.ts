@@ -38,7 +38,8 @@ export async function changeEnv(ctx: Ctx, app: string, change: EnvChange): Promi
     const env = { ...(latest?.env ?? {}) };
     const processEnv: Record<string, Record<string, string>> = {};
     for (const [t, vars] of Object.entries(latest?.processEnv ?? {})) processEnv[t] = { ...vars };
-    const target = type ? (processEnv[type] ??= {}) : env;
+    if (type && !processEnv[type]) processEnv[type] = {};
+    const target = type ? processEnv[type]! : env;
     Object.assign(target, set);
     for (const k of unset) delete target[k];
     return {

@@ -11,7 +11,16 @@ import type { Ctx } from './context.ts';
 import type { CoreDeps } from './deps.ts';
 import { converge, deploy, recover } from './deployer.ts';
 import { defaultHealthCheck, parseHealthChecks } from './discovery/health-config.ts';
-import type { App, Deployment, DeployStrategy, HealthCheck, Instance, LogLine, Release, WharfEvent } from './domain.ts';
+import type {
+  App,
+  Deployment,
+  DeployStrategy,
+  HealthCheck,
+  Instance,
+  LogLine,
+  Release,
+  WharfEvent,
+} from './domain.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { recordEvent } from './events.ts';
 import { mergeHealth } from './health-merge.ts';
@@ -80,30 +89,44 @@ export class ControlPlane {
     const app = await apps.requireApp(this.ctx, name);
     const changes: { -readonly [K in keyof App]?: App[K] } = {};
     if (patch.buildpacks !== undefined) {
-      if (!Array.isArray(patch.buildpacks) || patch.buildpacks.some((b) => typeof b !== 'string' || !b.trim())) {
-        throw new ValidationError('buildpacks must be a list of buildpack URLs or names, e.g. ["heroku/nodejs"]');
+      if (
+        !Array.isArray(patch.buildpacks) ||
+        patch.buildpacks.some((b) => typeof b !== 'string' || !b.trim())
+      ) {
+        throw new ValidationError(
+          'buildpacks must be a list of buildpack URLs or names, e.g. ["heroku/nodejs"]',
+        );
       }
       changes.buildpacks = patch.buildpacks.map((b: string) => b.trim());
     }
     if (patch.strategy !== undefined) {
       if (patch.strategy !== 'one-by-one' && patch.strategy !== 'all-at-once') {
-        throw new ValidationError(`invalid deploy strategy "${String(patch.strategy)}": use one-by-one or all-at-once`);
+        throw new ValidationError(
+          `invalid deploy strategy "${String(patch.strategy)}": use one-by-one or all-at-once`,
+        );
       }
       changes.strategy = patch.strategy as DeployStrategy;
     }
     if (patch.health !== undefined) {
-      changes.health = mergeHealth(app.health, parseHealthChecks({ wharfJson: { healthchecks: patch.health } }));
+      changes.health = mergeHealth(
+        app.health,
+        parseHealthChecks({ wharfJson: { healthchecks: patch.health } }),
+      );
     }
     if (patch.deployTimeoutMs !== undefined) {
       const t = patch.deployTimeoutMs;
       if (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > 3_600_000) {
-        throw new ValidationError('deployTimeoutMs must be a whole number of milliseconds from 1000 to 3600000');
+        throw new ValidationError(
+          'deployTimeoutMs must be a whole number of milliseconds from 1000 to 3600000',
+        );
       }
       changes.deployTimeoutMs = t;
     }
     if (patch.branch !== undefined) {
       if (typeof patch.branch !== 'string' || !/^[A-Za-z0-9._/-]{1,100}$/.test(patch.branch)) {
-        throw new ValidationError(`invalid branch "${String(patch.branch)}": give a git branch name such as main`);
+        throw new ValidationError(
+          `invalid branch "${String(patch.branch)}": give a git branch name such as main`,
+        );
       }
       changes.branch = patch.branch;
     }
@@ -225,8 +248,13 @@ export class ControlPlane {
     const release = await releases.getRelease(this.ctx, app);
     const artifact = await loadArtifact(this.ctx, release);
     if (!artifact) throw new ValidationError(`${app} has no build yet: push code before \`wharf run\``);
-    await recordEvent(this.ctx, app, 'run.started', { command, version: release.version }, `one-off run: ${command}`);
+    await recordEvent(
+      this.ctx,
+      app,
+      'run.started',
+      { command, version: release.version },
+      `one-off run: ${command}`,
+    );
     return this.ctx.scheduler.runOneOff(instanceSpec(this.ctx, release, artifact, 'run', command), io);
   }
 }
-

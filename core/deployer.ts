@@ -12,7 +12,10 @@ import { allAtOnce } from './deploy/all-at-once.ts';
 import { oneByOne } from './deploy/one-by-one.ts';
 import { type DeployActions, type DeployStrategyFn, InstanceFailedError } from './deploy/plan.ts';
 
-const STRATEGIES: Record<DeployStrategy, DeployStrategyFn> = { 'one-by-one': oneByOne, 'all-at-once': allAtOnce };
+const STRATEGIES: Record<DeployStrategy, DeployStrategyFn> = {
+  'one-by-one': oneByOne,
+  'all-at-once': allAtOnce,
+};
 
 export interface DeployOptions {
   readonly onStep?: (step: DeployStep) => void;
@@ -25,7 +28,11 @@ function defaultFormation(app: string, release: Release, now: string): Formation
 
 function liveInstances(instances: Instance[], processType?: string): Instance[] {
   return instances.filter(
-    (i) => !i.oneOff && i.state !== 'stopping' && i.state !== 'down' && (!processType || i.processType === processType),
+    (i) =>
+      !i.oneOff &&
+      i.state !== 'stopping' &&
+      i.state !== 'down' &&
+      (!processType || i.processType === processType),
   );
 }
 
@@ -36,11 +43,21 @@ export async function retireInstance(ctx: Ctx, instance: Instance): Promise<void
   await ctx.scheduler.stop(instance.id, ctx.settings.stopGraceMs);
 }
 
-export function deploy(ctx: Ctx, app: string, version: number, options: DeployOptions = {}): Promise<Deployment> {
+export function deploy(
+  ctx: Ctx,
+  app: string,
+  version: number,
+  options: DeployOptions = {},
+): Promise<Deployment> {
   return ctx.locks.run(app, () => deployLocked(ctx, app, version, options));
 }
 
-async function deployLocked(ctx: Ctx, appName: string, version: number, options: DeployOptions): Promise<Deployment> {
+async function deployLocked(
+  ctx: Ctx,
+  appName: string,
+  version: number,
+  options: DeployOptions,
+): Promise<Deployment> {
   const app = await ctx.store.getApp(appName);
   if (!app) throw new NotFoundError(`app "${appName}" not found`);
   const release = await ctx.store.getRelease(appName, version);
@@ -66,7 +83,13 @@ async function deployLocked(ctx: Ctx, appName: string, version: number, options:
     createdAt: ctx.clock.now().toISOString(),
   };
   await ctx.store.putDeployment(deployment);
-  await recordEvent(ctx, appName, 'deploy.started', { id: deployment.id, version, fromVersion, strategy }, `deploying v${version} (${strategy})`);
+  await recordEvent(
+    ctx,
+    appName,
+    'deploy.started',
+    { id: deployment.id, version, fromVersion, strategy },
+    `deploying v${version} (${strategy})`,
+  );
   const step = (s: DeployStep) => {
     steps.push(s);
     options.onStep?.(s);
@@ -90,18 +113,46 @@ async function deployLocked(ctx: Ctx, appName: string, version: number, options:
   };
   const started = now();
   try {
-    await withTimeout(ctx, run(), app.deployTimeoutMs, `deploy of v${version} took longer than ${Math.round(app.deployTimeoutMs / 1000)} s`);
+    await withTimeout(
+      ctx,
+      run(),
+      app.deployTimeoutMs,
+      `deploy of v${version} took longer than ${Math.round(app.deployTimeoutMs / 1000)} s`,
+    );
     await ctx.store.setCurrentVersion(appName, version);
-    deployment = { ...deployment, status: 'complete', steps: [...steps], finishedAt: ctx.clock.now().toISOString() };
+    deployment = {
+      ...deployment,
+      status: 'complete',
+      steps: [...steps],
+      finishedAt: ctx.clock.now().toISOString(),
+    };
     await ctx.store.putDeployment(deployment);
-    await recordEvent(ctx, appName, 'deploy.complete', { id: deployment.id, version, ms: now() - started }, `deployed v${version} in ${now() - started} ms`);
+    await recordEvent(
+      ctx,
+      appName,
+      'deploy.complete',
+      { id: deployment.id, version, ms: now() - started },
+      `deployed v${version} in ${now() - started} ms`,
+    );
     return deployment;
   } catch (e) {
     const reason = describeFailure(e);
     await rollBack(ctx, appName, version, fromVersion);
-    deployment = { ...deployment, status: 'failed', steps: [...steps], error: reason.message, finishedAt: ctx.clock.now().toISOString() };
+    deployment = {
+      ...deployment,
+      status: 'failed',
+      steps: [...steps],
+      error: reason.message,
+      finishedAt: ctx.clock.now().toISOString(),
+    };
     await ctx.store.putDeployment(deployment);
-    await recordEvent(ctx, appName, 'deploy.failed', { id: deployment.id, version, error: reason.message }, `deploy of v${version} failed: ${reason.message}`);
+    await recordEvent(
+      ctx,
+      appName,
+      'deploy.failed',
+      { id: deployment.id, version, error: reason.message },
+      `deploy of v${version} failed: ${reason.message}`,
+    );
     throw new DeployFailedError(
       `deploy of v${version} failed: ${reason.message}${fromVersion ? `; v${fromVersion} keeps serving` : ''}`,
       { cause: e, details: { deployment, lastLines: reason.lastLines, exitStatus: reason.exitStatus } },
@@ -111,7 +162,11 @@ async function deployLocked(ctx: Ctx, appName: string, version: number, options:
 
 function describeFailure(e: unknown): { message: string; lastLines: string[]; exitStatus: number | null } {
   if (e instanceof InstanceFailedError) {
-    return { message: e.message, lastLines: e.result.lastLines ?? [], exitStatus: e.result.exitStatus ?? null };
+    return {
+      message: e.message,
+      lastLines: e.result.lastLines ?? [],
+      exitStatus: e.result.exitStatus ?? null,
+    };
   }
   return { message: e instanceof Error ? e.message : String(e), lastLines: [], exitStatus: null };
 }
@@ -132,7 +187,12 @@ async function withTimeout<T>(ctx: Ctx, work: Promise<T>, ms: number, message: s
 }
 
 /** Stops the failed release's instances and brings the previous release back to its formation. */
-async function rollBack(ctx: Ctx, app: string, failedVersion: number, fromVersion: number | null): Promise<void> {
+async function rollBack(
+  ctx: Ctx,
+  app: string,
+  failedVersion: number,
+  fromVersion: number | null,
+): Promise<void> {
   for (const instance of liveInstances(await ctx.scheduler.list(app))) {
     if (instance.releaseVersion === failedVersion && failedVersion !== fromVersion) {
       await ctx.runtime.drain(instance.id);
@@ -157,7 +217,9 @@ async function convergeLocked(ctx: Ctx, appName: string): Promise<void> {
   const release = await ctx.store.getRelease(appName, version);
   if (!release) return;
   const artifact = await loadArtifact(ctx, release);
-  const formation = (await ctx.store.getFormation(appName)) ?? defaultFormation(appName, release, ctx.clock.now().toISOString());
+  const formation =
+    (await ctx.store.getFormation(appName)) ??
+    defaultFormation(appName, release, ctx.clock.now().toISOString());
   const types = new Set([...Object.keys(formation.processes), ...running.map((i) => i.processType)]);
   for (const type of types) {
     const desired = artifact && release.processes[type] ? (formation.processes[type] ?? 0) : 0;
@@ -166,9 +228,7 @@ async function convergeLocked(ctx: Ctx, appName: string): Promise<void> {
     for (let n = current.length; n < desired; n++) {
       await ctx.scheduler.start(instanceSpec(ctx, release, artifact, type));
     }
-    const extra = current
-      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-      .slice(desired);
+    const extra = current.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).slice(desired);
     for (const i of [...stale, ...extra]) await retireInstance(ctx, i);
   }
 }
@@ -185,7 +245,13 @@ export async function recover(ctx: Ctx): Promise<void> {
           error: `interrupted by a platform restart; ${current ? `v${current} restored` : 'nothing was running'}`,
           finishedAt: ctx.clock.now().toISOString(),
         });
-        await recordEvent(ctx, app.name, 'deploy.failed', { id: d.id, version: d.toVersion, error: 'platform restarted' }, `deploy of v${d.toVersion} was interrupted by a platform restart; rolled back`);
+        await recordEvent(
+          ctx,
+          app.name,
+          'deploy.failed',
+          { id: d.id, version: d.toVersion, error: 'platform restarted' },
+          `deploy of v${d.toVersion} was interrupted by a platform restart; rolled back`,
+        );
       }
     }
     await converge(ctx, app.name);

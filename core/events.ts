@@ -12,7 +12,14 @@ export async function recordEvent(
   const event = await deps.store.appendEvent({ app, type, at: deps.clock.now().toISOString(), data });
   deps.bus.publish(event);
   if (app && message) {
-    deps.logs.append({ at: event.at, app, source: 'platform', instance: null, stream: 'stdout', text: message });
+    deps.logs.append({
+      at: event.at,
+      app,
+      source: 'platform',
+      instance: null,
+      stream: 'stdout',
+      text: message,
+    });
   }
   return event;
 }

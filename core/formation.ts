@@ -17,10 +17,15 @@ export function parseScaleArgs(args: readonly string[]): Record<string, number> 
   return out;
 }
 
-export async function scale(ctx: Ctx, app: string, counts: Readonly<Record<string, unknown>>): Promise<Formation> {
+export async function scale(
+  ctx: Ctx,
+  app: string,
+  counts: Readonly<Record<string, unknown>>,
+): Promise<Formation> {
   await requireApp(ctx, app);
   const entries = Object.entries(counts);
-  if (entries.length === 0) throw new ValidationError('nothing to scale: give TYPE=COUNT pairs, e.g. web=3 worker=1');
+  if (entries.length === 0)
+    throw new ValidationError('nothing to scale: give TYPE=COUNT pairs, e.g. web=3 worker=1');
   const changes: Record<string, number> = {};
   for (const [type, count] of entries) changes[validateProcessType(type)] = validateScaleCount(type, count);
   const release = await ctx.store.latestRelease(app);
@@ -40,7 +45,13 @@ export async function scale(ctx: Ctx, app: string, counts: Readonly<Record<strin
     updatedAt: ctx.clock.now().toISOString(),
   };
   await ctx.store.putFormation(formation);
-  await recordEvent(ctx, app, 'scale', { processes: formation.processes }, `scaled to ${fmt(formation.processes)}`);
+  await recordEvent(
+    ctx,
+    app,
+    'scale',
+    { processes: formation.processes },
+    `scaled to ${fmt(formation.processes)}`,
+  );
   await converge(ctx, app);
   return formation;
 }

@@ -34,7 +34,8 @@ export async function getRelease(ctx: Ctx, app: string, version?: unknown): Prom
   if (version === undefined || version === null || version === '') {
     const current = await ctx.store.getCurrentVersion(app);
     const release = current ? await ctx.store.getRelease(app, current) : await ctx.store.latestRelease(app);
-    if (!release) throw new NotFoundError(`${app} has no releases yet: push code with \`git push wharf main\``);
+    if (!release)
+      throw new NotFoundError(`${app} has no releases yet: push code with \`git push wharf main\``);
     return release;
   }
   const n = parseVersion(version);
@@ -67,7 +68,9 @@ export async function rollbackRelease(ctx: Ctx, app: string, version?: unknown):
     target = await getRelease(ctx, app, version);
   }
   if (!target.artifactId) {
-    throw new ValidationError(`release v${target.version} has no build to run: choose a release made by a push`);
+    throw new ValidationError(
+      `release v${target.version} has no build to run: choose a release made by a push`,
+    );
   }
   const from = target;
   return appendRelease(ctx, app, () => ({

@@ -54,7 +54,11 @@ export class ResourceService {
             existing.map((r) => r.name),
           )
         : validateResourceName(input['name']);
-    assertResourceNameFree(app, name, existing.map((r) => r.name));
+    assertResourceNameFree(
+      app,
+      name,
+      existing.map((r) => r.name),
+    );
     const prefix = envPrefixFor(name, provider, existing);
     const base: Resource = {
       name,
@@ -81,14 +85,30 @@ export class ResourceService {
       meta: provisioned.meta,
     };
     await this.ctx.store.putResource(resource);
-    await recordEvent(this.ctx, app, 'resource.added', { name, provider }, `resource ${name} (${provider}) added`);
-    if (!provisioned.ready) return { resource: { ...resource, env: maskResourceEnv(resource.env) }, release: null, deployment: null };
+    await recordEvent(
+      this.ctx,
+      app,
+      'resource.added',
+      { name, provider },
+      `resource ${name} (${provider}) added`,
+    );
+    if (!provisioned.ready)
+      return {
+        resource: { ...resource, env: maskResourceEnv(resource.env) },
+        release: null,
+        deployment: null,
+      };
     const change = await this.releaseWith(app, resource.env, [], `Attach ${name} (${provider})`);
     return { resource: { ...resource, env: maskResourceEnv(resource.env) }, ...change };
   }
 
   /** On AWS: a resource whose stack finished; makes the release with its env. Idempotent. */
-  async markReady(app: string, name: string, env: Record<string, string>, meta: Record<string, unknown>): Promise<ResourceChange> {
+  async markReady(
+    app: string,
+    name: string,
+    env: Record<string, string>,
+    meta: Record<string, unknown>,
+  ): Promise<ResourceChange> {
     const r = await this.ctx.store.getResource(app, name);
     if (!r) throw new NotFoundError(`${app} has no resource "${name}"`);
     if (r.status === 'ready') return { resource: r, release: null, deployment: null };
@@ -102,7 +122,9 @@ export class ResourceService {
     const r = await this.ctx.store.getResource(app, name);
     if (!r) throw new NotFoundError(`${app} has no resource "${name}": see \`wharf resource list\``);
     if (!confirm) {
-      throw new ValidationError(`removing ${name} deletes its data and its env vars from ${app}: confirm with --yes`);
+      throw new ValidationError(
+        `removing ${name} deletes its data and its env vars from ${app}: confirm with --yes`,
+      );
     }
     const remaining = (await this.ctx.store.listResources(app)).filter((x) => x.name !== name);
     const drop = envKeysToRemove(r, remaining);
@@ -132,7 +154,8 @@ export class ResourceService {
       };
     });
     const current = await this.ctx.store.getCurrentVersion(app);
-    const deployment = current !== null && release.artifactId ? await deploy(this.ctx, app, release.version) : null;
+    const deployment =
+      current !== null && release.artifactId ? await deploy(this.ctx, app, release.version) : null;
     return { release, deployment };
   }
 }

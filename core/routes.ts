@@ -37,14 +37,22 @@ export async function addRoute(ctx: Ctx, app: string, input: RouteInput): Promis
     sticky: input.sticky === true,
     createdAt: ctx.clock.now().toISOString(),
   };
-  const taken = (await ctx.store.listRoutes()).find((r) => r.domain === route.domain && r.path === route.path);
+  const taken = (await ctx.store.listRoutes()).find(
+    (r) => r.domain === route.domain && r.path === route.path,
+  );
   if (taken) {
     throw new ConflictError(
       `${route.domain}${route.path === '/' ? '' : route.path} is already routed to ${taken.app}: remove that route first`,
     );
   }
   await ctx.store.putRoute(route);
-  await recordEvent(ctx, app, 'route.added', { id: route.id, domain: route.domain, path: route.path }, `route ${route.domain}${route.path} added`);
+  await recordEvent(
+    ctx,
+    app,
+    'route.added',
+    { id: route.id, domain: route.domain, path: route.path },
+    `route ${route.domain}${route.path} added`,
+  );
   await ctx.runtime.publishNow();
   return route;
 }

@@ -1,20 +1,25 @@
 /**
  * The live view of an app's instances: which are healthy, who leads each process type,
  * and what the router and discovery should publish. Health checks run here, against the
- * HealthProbe port, so both runtimes decide health the same way.
+ * HealthProbe port and the pure state machine of core/discovery/health-monitor.ts, so
+ * both runtimes decide health the same way. This is the only driver of that machine:
+ * instance events from the Scheduler and probe results go in, discovery records, the
+ * route table, restarts and deploy verdicts come out.
  */
 import type { CoreDeps } from './deps.ts';
 import type { HealthCheck, Instance, Route } from './domain.ts';
-import { next, startHealth } from './discovery/health-monitor.ts';
+import { exited, type HealthState, next, restarted, startHealth } from './discovery/health-monitor.ts';
 import { electLeader } from './discovery/leader.ts';
 import type { DiscoveryInstance, RouteTableEntry } from './ports.ts';
 
 interface Tracked {
   instance: Instance;
   check: HealthCheck | null;
+  /** the state machine's state for the current process; null when the type has no check */
+  health: HealthState | null;
   healthy: boolean;
   everHealthy: boolean;
-  /** instance generation: bumps on every (re)start so a stale probe loop stops */
+  /** instance generation: bumps on every (re)start or exit so a stale probe loop stops */
   generation: number;
   draining: boolean;
 }
@@ -32,6 +37,8 @@ export class InstanceRuntime {
   private waiters: HealthWaiter[] = [];
   private publishQueued = false;
   private publishing: Promise<void> = Promise.resolve();
+  /** instance events are handled one at a time, in the order the scheduler sent them */
+  private events: Promise<void> = Promise.resolve();
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
   private healthFor: (app: string, processType: string) => Promise<HealthCheck | null>;
@@ -42,8 +49,8 @@ export class InstanceRuntime {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.scheduler.onChange((instance) => void this.onInstanceChange(instance));
-    for (const instance of await this.deps.scheduler.list()) await this.onInstanceChange(instance);
+    this.unsubscribe = this.deps.scheduler.onChange((instance) => void this.enqueue(instance));
+    for (const instance of await this.deps.scheduler.list()) await this.enqueue(instance);
   }
 
   stop(): void {
@@ -83,107 +90,109 @@ export class InstanceRuntime {
     for (const w of mine) w.resolve(result);
   }
 
+  private enqueue(instance: Instance): Promise<void> {
+    // A crash seen while the 'starting' before it is still being handled must not be overtaken by it.
+    this.events = this.events.then(() => this.onInstanceChange(instance)).catch(() => {});
+    return this.events;
+  }
+
   private async onInstanceChange(instance: Instance): Promise<void> {
     if (this.stopped) return;
     const prev = this.tracked.get(instance.id);
     if (instance.state === 'down') {
       this.tracked.delete(instance.id);
-      this.settle(instance.id, { ok: false, reason: `instance ${instance.id} stopped`, exitStatus: instance.exitStatus ?? null });
-      this.schedulePublish();
-      return;
-    }
-    if (instance.state === 'crashed') {
-      const lastLines = await this.lastLines(instance);
-      if (prev) {
-        prev.instance = instance;
-        prev.healthy = false;
-        prev.generation++;
-      }
       this.settle(instance.id, {
         ok: false,
-        reason: `instance ${instance.id} exited with status ${instance.exitStatus ?? 'unknown'}`,
+        reason: `instance ${instance.id} stopped`,
         exitStatus: instance.exitStatus ?? null,
-        lastLines,
       });
       this.schedulePublish();
       return;
     }
-    if (instance.state === 'starting' && (!prev || prev.instance.state !== 'starting')) {
-      const check = instance.oneOff ? null : await this.healthFor(instance.app, instance.processType);
-      const generation = (prev?.generation ?? 0) + 1;
-      const t: Tracked = {
-        instance,
-        check,
-        healthy: false,
-        everHealthy: false,
-        generation,
-        draining: prev?.draining ?? false,
-      };
-      this.tracked.set(instance.id, t);
+    if (instance.state === 'crashed') {
+      if (prev) {
+        prev.instance = instance;
+        prev.generation++;
+        if (prev.health) prev.health = exited(prev.health).state;
+        prev.healthy = false;
+      }
+      // Out of discovery first: the leader's successor must not wait for the log query below.
       this.schedulePublish();
-      if (!instance.oneOff) void this.watch(t, generation);
+      if (!this.waiters.some((w) => w.id === instance.id)) return;
+      this.settle(instance.id, {
+        ok: false,
+        reason: `instance ${instance.id} exited with status ${instance.exitStatus ?? 'unknown'}`,
+        exitStatus: instance.exitStatus ?? null,
+        lastLines: await this.lastLines(instance),
+      });
+      return;
+    }
+    if (instance.state === 'starting' && (!prev || prev.instance.state !== 'starting')) {
+      await this.track(instance, prev);
       return;
     }
     if (prev) prev.instance = instance;
-    else if (instance.state !== 'stopping') {
-      // an instance we learn of while already running (platform restart): watch it from now
-      const check = await this.healthFor(instance.app, instance.processType);
-      const t: Tracked = {
-        instance,
-        check,
-        healthy: false,
-        everHealthy: false,
-        generation: 1,
-        draining: false,
-      };
-      this.tracked.set(instance.id, t);
-      void this.watch(t, 1);
+    // an instance we learn of while already running (platform restart): watch it from now
+    else if (instance.state !== 'stopping') await this.track(instance, undefined);
+  }
+
+  /** Starts checking a new process of an instance: a first start, or the same id after a restart. */
+  private async track(instance: Instance, prev: Tracked | undefined): Promise<void> {
+    const check = instance.oneOff ? null : await this.healthFor(instance.app, instance.processType);
+    const now = this.deps.clock.now().getTime();
+    let health: HealthState | null = null;
+    if (check) {
+      // restarted() keeps the count of restarts; the check is re-read so `wharf health set` applies from here on
+      health = prev?.health ? { ...restarted(prev.health, now), check } : startHealth(check, now);
     }
+    const generation = (prev?.generation ?? 0) + 1;
+    const t: Tracked = {
+      instance,
+      check,
+      health,
+      healthy: false,
+      everHealthy: false,
+      generation,
+      draining: prev?.draining ?? false,
+    };
+    this.tracked.set(instance.id, t);
+    this.schedulePublish();
+    if (!instance.oneOff) void this.watch(t, generation);
   }
 
   private current(t: Tracked, generation: number): boolean {
     return !this.stopped && this.tracked.get(t.instance.id) === t && t.generation === generation;
   }
 
-  /** The probe loop of one instance generation, driven by the health state machine. */
+  /** The probe loop of one process of an instance, driven by the health state machine. */
   private async watch(t: Tracked, generation: number): Promise<void> {
     const { clock, probe } = this.deps;
-    const check = t.check;
-    if (!check) {
+    if (!t.check || !t.health) {
       await clock.sleep(this.deps.settings.settleMs);
       if (!this.current(t, generation) || t.instance.state === 'crashed') return;
       this.markHealthy(t);
       return;
     }
-    let state = startHealth(check, clock.now().getTime());
+    const check = t.check;
     while (this.current(t, generation)) {
       const passed =
-        t.instance.port > 0 ? await probe.check({ host: t.instance.host, port: t.instance.port }, check) : false;
+        t.instance.port > 0
+          ? await probe.check({ host: t.instance.host, port: t.instance.port }, check).catch(() => false)
+          : false;
       if (!this.current(t, generation)) return;
-      const result = next(state, passed, clock.now().getTime());
-      state = result.state;
+      const result = next(t.health, passed, clock.now().getTime());
+      t.health = result.state;
       if (result.action === 'mark-healthy') this.markHealthy(t);
       if (result.action === 'mark-unhealthy') {
         t.healthy = false;
         await this.publishNow();
       }
       if (result.action === 'restart') {
-        const reason = t.everHealthy
-          ? `${check.threshold} failed ${check.kind} checks in a row`
-          : `no healthy ${check.kind} check within ${Math.round(check.startTimeoutMs / 1000)} s`;
-        if (!t.everHealthy) {
-          const lastLines = await this.lastLines(t.instance);
-          this.settle(t.instance.id, {
-            ok: false,
-            reason: `${t.instance.id} failed its health check: ${reason}`,
-            lastLines,
-          });
-        }
-        await this.restartUnhealthy(t, reason);
+        await this.restartUnhealthy(t, check);
         return;
       }
       // while starting, check often so a healthy instance joins quickly
-      await clock.sleep(state.phase === 'starting' ? Math.min(check.intervalMs, 100) : check.intervalMs);
+      await clock.sleep(t.health.phase === 'starting' ? Math.min(check.intervalMs, 100) : check.intervalMs);
     }
   }
 
@@ -194,9 +203,23 @@ export class InstanceRuntime {
     this.schedulePublish();
   }
 
-  private async restartUnhealthy(t: Tracked, reason: string): Promise<void> {
+  /**
+   * Out of the router and discovery, then a restart in place; the supervisor's next
+   * 'starting' event brings the new process in through track(), which applies restarted().
+   */
+  private async restartUnhealthy(t: Tracked, check: HealthCheck): Promise<void> {
+    const reason = t.everHealthy
+      ? `${check.threshold} failed ${check.kind} checks in a row`
+      : `no healthy ${check.kind} check within ${Math.round(check.startTimeoutMs / 1000)} s`;
     t.healthy = false;
     await this.publishNow();
+    if (!t.everHealthy) {
+      this.settle(t.instance.id, {
+        ok: false,
+        reason: `${t.instance.id} failed its health check: ${reason}`,
+        lastLines: await this.lastLines(t.instance),
+      });
+    }
     this.deps.logs.append({
       at: this.deps.clock.now().toISOString(),
       app: t.instance.app,
@@ -205,11 +228,14 @@ export class InstanceRuntime {
       stream: 'stderr',
       text: `${t.instance.id} is unhealthy (${reason}); restarting it`,
     });
+    // Fails only when the instance was stopped meanwhile, and then its 'down' event removes it.
     await this.deps.scheduler.restart(t.instance.id).catch(() => {});
   }
 
   private async lastLines(instance: Instance): Promise<string[]> {
-    const lines = await this.deps.logs.query(instance.app, { instance: instance.id, lines: 10 }).catch(() => []);
+    const lines = await this.deps.logs
+      .query(instance.app, { instance: instance.id, lines: 10 })
+      .catch(() => []);
     return lines.map((l) => l.text);
   }
 

@@ -91,22 +91,35 @@ export class ApiServer {
         return;
       }
       const r = errorResponse(
-        new WharfError('unauthorized', 'missing or wrong API token: the token is in the data dir (`wharf login`)'),
+        new WharfError(
+          'unauthorized',
+          'missing or wrong API token: the token is in the data dir (`wharf login`)',
+        ),
       );
       return sendJson(res, r.status, r.body);
     }
     const git = /^\/git\/([a-z0-9-]+)\.git(\/.*)?$/.exec(url.pathname);
     if (git) return this.options.git.handle(req, res, git[1]!, git[2] ?? '/');
     const deployMatch = /^\/apps\/([^/]+)\/deploy$/.exec(url.pathname);
-    if (deployMatch && req.method === 'POST') return this.deploy(req, res, decodeURIComponent(deployMatch[1]!), url);
+    if (deployMatch && req.method === 'POST')
+      return this.deploy(req, res, decodeURIComponent(deployMatch[1]!), url);
     const runMatch = /^\/apps\/([^/]+)\/run$/.exec(url.pathname);
     if (runMatch && req.method === 'POST') return this.run(req, res, decodeURIComponent(runMatch[1]!));
     const follow = url.searchParams.get('follow') === 'true';
     const logMatch = /^\/apps\/([^/]+)\/log$/.exec(url.pathname);
-    if (logMatch && follow && req.method === 'GET') return this.followLog(req, res, decodeURIComponent(logMatch[1]!), url);
+    if (logMatch && follow && req.method === 'GET')
+      return this.followLog(req, res, decodeURIComponent(logMatch[1]!), url);
     if (url.pathname === '/events' && follow && req.method === 'GET') return this.followEvents(req, res, url);
-    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readJson(req, this.options.maxJsonBytes ?? 1024 * 1024);
-    const result = await this.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
+    const body =
+      req.method === 'GET' || req.method === 'HEAD'
+        ? undefined
+        : await readJson(req, this.options.maxJsonBytes ?? 1024 * 1024);
+    const result = await this.handle({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      body,
+    });
     if (result.status === 201 && url.pathname === '/apps') {
       const name = (result.body as { name: string }).name;
       await this.options.git.ensureRepo(name);
@@ -125,7 +138,10 @@ export class ApiServer {
     if (!/^[A-Za-z0-9._-]{1,80}$/.test(rev)) throw new WharfError('validation_error', `invalid rev "${rev}"`);
     const limit = this.options.maxUploadBytes ?? 512 * 1024 ** 2;
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      throw new WharfError('payload_too_large', `source archive over ${Math.round(limit / 1024 ** 2)} MB: add large files to .slugignore or keep them out of git`);
+      throw new WharfError(
+        'payload_too_large',
+        `source archive over ${Math.round(limit / 1024 ** 2)} MB: add large files to .slugignore or keep them out of git`,
+      );
     }
     const dir = join(this.options.tmpDir, `upload-${process.pid}-${Math.random().toString(36).slice(2)}`);
     await mkdir(dir, { recursive: true });
@@ -135,7 +151,8 @@ export class ApiServer {
     try {
       req.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received > limit) req.destroy(new WharfError('payload_too_large', `source archive over ${limit} bytes`));
+        if (received > limit)
+          req.destroy(new WharfError('payload_too_large', `source archive over ${limit} bytes`));
       });
       await pipeline(req, createWriteStream(archive));
       const send = startStream(res);
@@ -169,7 +186,8 @@ export class ApiServer {
   private async run(req: IncomingMessage, res: ServerResponse, app: string): Promise<void> {
     const body = (await readJson(req, 64 * 1024)) as { command?: unknown } | undefined;
     const command = body?.command;
-    if (typeof command !== 'string') throw new WharfError('validation_error', 'give a command to run, e.g. `wharf run -- node -v`');
+    if (typeof command !== 'string')
+      throw new WharfError('validation_error', 'give a command to run, e.g. `wharf run -- node -v`');
     await this.options.cp.appInfo(app);
     const send = startStream(res);
     try {
@@ -191,7 +209,10 @@ export class ApiServer {
       ...(q.get('instance') ? { instance: q.get('instance')! } : {}),
     };
     const lines = Number(q.get('lines') ?? 100);
-    const history = await this.options.cp.queryLogs(app, { ...query, lines: Number.isFinite(lines) ? lines : 100 });
+    const history = await this.options.cp.queryLogs(app, {
+      ...query,
+      lines: Number.isFinite(lines) ? lines : 100,
+    });
     const send = startStream(res);
     for (const line of history) send({ log: line });
     const stop = await this.options.cp.followLogs(app, query, (line) => send({ log: line }));

@@ -76,7 +76,8 @@ export class GitServer {
       WHARF_API_URL: this.options.apiUrl(),
       WHARF_TOKEN_FILE: this.options.tokenFile,
     };
-    if (req.headers['content-encoding']) env['HTTP_CONTENT_ENCODING'] = String(req.headers['content-encoding']);
+    if (req.headers['content-encoding'])
+      env['HTTP_CONTENT_ENCODING'] = String(req.headers['content-encoding']);
     if (req.headers['git-protocol']) env['GIT_PROTOCOL'] = String(req.headers['git-protocol']);
     if (req.headers['content-length']) env['CONTENT_LENGTH'] = String(req.headers['content-length']);
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -5,12 +5,14 @@ import type { StreamFrame } from '../api/contract.ts';
 
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new WharfError('payload_too_large', `request body over ${limit} bytes: send less`);
+  if (declared > limit)
+    throw new WharfError('payload_too_large', `request body over ${limit} bytes: send less`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new WharfError('payload_too_large', `request body over ${limit} bytes: send less`);
+    if (size > limit)
+      throw new WharfError('payload_too_large', `request body over ${limit} bytes: send less`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -21,12 +23,18 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   if (raw.length === 0) return undefined;
   const type = String(req.headers['content-type'] ?? 'application/json');
   if (!type.includes('json')) {
-    throw new WharfError('unsupported_media_type', `send JSON with content-type application/json, not ${type}`);
+    throw new WharfError(
+      'unsupported_media_type',
+      `send JSON with content-type application/json, not ${type}`,
+    );
   }
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    throw new WharfError('validation_error', `malformed JSON body: ${e instanceof Error ? e.message : String(e)}`);
+    throw new WharfError(
+      'validation_error',
+      `malformed JSON body: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -41,7 +49,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function startStream(res: ServerResponse): (frame: StreamFrame) => void {
-  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  res.writeHead(200, {
+    'content-type': 'application/x-ndjson',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
+  });
   res.flushHeaders();
   return (frame) => {
     if (!res.destroyed && !res.writableEnded) res.write(`${JSON.stringify(frame)}\n`);

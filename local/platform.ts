@@ -67,7 +67,9 @@ function lockDataDir(dataDir: string): () => void {
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8'));
     if (pid && pid !== process.pid && alive(pid)) {
-      throw new Error(`a Wharf platform (pid ${pid}) already runs on ${dataDir}: stop it first, or give another --data-dir`);
+      throw new Error(
+        `a Wharf platform (pid ${pid}) already runs on ${dataDir}: stop it first, or give another --data-dir`,
+      );
     }
   }
   writeFileSync(pidFile, String(process.pid));
@@ -137,7 +139,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         ...DEFAULT_SETTINGS,
         routerDomain: 'localhost',
         instanceEnv: ({ app, processType }) => {
-          const env = discoveryEnv({ app, processType, instanceId: '', zone, dns: dnsServer.address, url: `${apiUrl}/discovery` });
+          const env = discoveryEnv({
+            app,
+            processType,
+            instanceId: '',
+            zone,
+            dns: dnsServer.address,
+            url: `${apiUrl}/discovery`,
+          });
           // the supervisor sets WHARF_INSTANCE_ID; the instance's own name is `$WHARF_INSTANCE_ID.$WHARF_SERVICE_NAME`
           delete env['WHARF_INSTANCE_ID'];
           delete env['WHARF_INSTANCE_NAME'];
@@ -148,7 +157,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     },
     { holder: 'local-platform' },
   );
-  const git = new GitServer({ reposDir: join(dataDir, 'repos'), apiUrl: () => apiUrl, tokenFile, nodePath: nodeBin });
+  const git = new GitServer({
+    reposDir: join(dataDir, 'repos'),
+    apiUrl: () => apiUrl,
+    tokenFile,
+    nodePath: nodeBin,
+  });
   const discoveryHandler = createDiscoveryHandler(registry, { zone });
   const api = new ApiServer({
     cp,
@@ -162,7 +176,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   apiUrl = `http://127.0.0.1:${apiPort}`;
   for (const app of await store.listApps()) await git.ensureRepo(app.name);
   const started = await provisioner.startAll(await store.listResources());
-  for (const r of started) if (!r.ok) log(` !     resource failed to start: ${r.error?.message ?? 'unknown error'}`);
+  for (const r of started)
+    if (!r.ok) log(` !     resource failed to start: ${r.error?.message ?? 'unknown error'}`);
   await cp.start();
 
   let stopping: Promise<void> | null = null;

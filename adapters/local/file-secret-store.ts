@@ -10,7 +10,9 @@ export class FileSecretStore implements SecretStore {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   }
   private read(): Record<string, string> {
-    return existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, string>) : {};
+    return existsSync(this.path)
+      ? (JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, string>)
+      : {};
   }
   private write(all: Record<string, string>): void {
     const tmp = `${this.path}.tmp`;

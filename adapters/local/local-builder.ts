@@ -39,7 +39,10 @@ export class LocalBuilder implements Builder {
       } else if (request.source.kind === 'dir') {
         sourceDir = request.source.path;
       } else {
-        return { ok: false, error: 'git sources are fetched by the AWS builder; push to the local git server instead' };
+        return {
+          ok: false,
+          error: 'git sources are fetched by the AWS builder; push to the local git server instead',
+        };
       }
       const appConfig = readAppConfig(sourceDir);
       const slugPath = join(workDir, 'slug.tgz');
@@ -93,7 +96,9 @@ function readAppConfig(dir: string): { wharfJson?: unknown; appJson?: unknown } 
     try {
       out[key] = JSON.parse(readFileSync(p, 'utf8'));
     } catch (e) {
-      throw new Error(`${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}; fix it and push again`);
+      throw new Error(
+        `${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}; fix it and push again`,
+      );
     }
   }
   return Object.keys(out).length ? out : null;

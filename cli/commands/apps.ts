@@ -18,7 +18,10 @@ export function setGitRemote(app: string, env: NodeJS.ProcessEnv): string {
   const ep = endpoint(env);
   const url = `${ep.apiUrl}/git/${app}.git`;
   const remotes = execFileSync('git', ['remote'], { encoding: 'utf8' }).split('\n');
-  execFileSync('git', remotes.includes('wharf') ? ['remote', 'set-url', 'wharf', url] : ['remote', 'add', 'wharf', url]);
+  execFileSync(
+    'git',
+    remotes.includes('wharf') ? ['remote', 'set-url', 'wharf', url] : ['remote', 'add', 'wharf', url],
+  );
   execFileSync('git', ['config', `http.${ep.apiUrl}/.extraHeader`, `Authorization: Bearer ${ep.token}`]);
   return url;
 }
@@ -58,7 +61,11 @@ export const info: Command = {
         `=== ${i.app.name}`,
         `release:   ${i.release ? `v${i.release.version} (${i.release.description})` : 'none'}`,
         `running:   ${i.currentVersion ? `v${i.currentVersion}` : 'nothing'}`,
-        `formation: ${Object.entries(i.formation?.processes ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`,
+        `formation: ${
+          Object.entries(i.formation?.processes ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || 'none'
+        }`,
         `routes:    ${i.routes.map((r) => `${r.domain}${r.path === '/' ? '' : r.path}`).join(', ') || 'none'}`,
         `resources: ${i.resources.map((r) => `${r.name} (${r.provider})`).join(', ') || 'none'}`,
         `instances: ${i.instances.length}`,

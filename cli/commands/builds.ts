@@ -10,7 +10,10 @@ export const builds: Command = {
   async run({ out, client, app }) {
     const list = await client().listBuilds(app());
     out.data(list, () =>
-      table([['ID', 'STATUS', 'SOURCE', 'CREATED'], ...[...list].reverse().map((b) => [b.id, b.status, b.sourceVersion.slice(0, 12), b.createdAt])]),
+      table([
+        ['ID', 'STATUS', 'SOURCE', 'CREATED'],
+        ...[...list].reverse().map((b) => [b.id, b.status, b.sourceVersion.slice(0, 12), b.createdAt]),
+      ]),
     );
     return 0;
   },

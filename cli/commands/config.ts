@@ -2,8 +2,13 @@ import { ValidationError } from '../../core/errors.ts';
 import { table } from '../output.ts';
 import type { Command, CommandContext } from './types.ts';
 
-function reportChange(ctx: CommandContext, change: { release: { version: number; description: string }; deployment: { status: string } | null }) {
-  ctx.out.progress(`-----> v${change.release.version}: ${change.release.description}${change.deployment ? ` (deploy ${change.deployment.status})` : ''}`);
+function reportChange(
+  ctx: CommandContext,
+  change: { release: { version: number; description: string }; deployment: { status: string } | null },
+) {
+  ctx.out.progress(
+    `-----> v${change.release.version}: ${change.release.description}${change.deployment ? ` (deploy ${change.deployment.status})` : ''}`,
+  );
 }
 
 export const env: Command = {
@@ -21,7 +26,11 @@ export const env: Command = {
         out.data({ [key]: vars[key] ?? null }, () => `${vars[key] ?? ''}\n`);
         return vars[key] === undefined ? 1 : 0;
       }
-      out.data(vars, () => Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n'));
+      out.data(vars, () =>
+        Object.entries(vars)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n'),
+      );
       return 0;
     }
     if (sub === 'set') {
@@ -55,14 +64,27 @@ export const release: Command = {
     const [sub = 'list', version] = args.positional;
     if (sub === 'list') {
       const list = await client().listReleases(app());
-      out.data(list, () => table([['VERSION', 'CREATED', 'DESCRIPTION'], ...[...list].reverse().map((r) => [`v${r.version}`, r.createdAt, r.description])]));
+      out.data(list, () =>
+        table([
+          ['VERSION', 'CREATED', 'DESCRIPTION'],
+          ...[...list].reverse().map((r) => [`v${r.version}`, r.createdAt, r.description]),
+        ]),
+      );
       return 0;
     }
     if (sub === 'show') {
       const r = await client().getRelease(app(), version);
       out.data(r, () =>
-        [`=== v${r.version} of ${r.app}`, `description: ${r.description}`, `created:     ${r.createdAt}`, 'processes:',
-          ...Object.entries(r.processes).map(([k, v]) => `  ${k}: ${v}`), 'config:', ...Object.keys(r.env).map((k) => `  ${k}`), ''].join('\n'),
+        [
+          `=== v${r.version} of ${r.app}`,
+          `description: ${r.description}`,
+          `created:     ${r.createdAt}`,
+          'processes:',
+          ...Object.entries(r.processes).map(([k, v]) => `  ${k}: ${v}`),
+          'config:',
+          ...Object.keys(r.env).map((k) => `  ${k}`),
+          '',
+        ].join('\n'),
       );
       return 0;
     }
@@ -83,7 +105,12 @@ export const route: Command = {
     const [sub = 'list', target] = args.positional;
     if (sub === 'list') {
       const list = await client().listRoutes(app());
-      out.data(list, () => table([['ID', 'DOMAIN', 'PATH', 'TYPE', 'LEADER'], ...list.map((r) => [r.id, r.domain, r.path, r.processType, r.leader ? 'yes' : ''])]));
+      out.data(list, () =>
+        table([
+          ['ID', 'DOMAIN', 'PATH', 'TYPE', 'LEADER'],
+          ...list.map((r) => [r.id, r.domain, r.path, r.processType, r.leader ? 'yes' : '']),
+        ]),
+      );
       return 0;
     }
     if (sub === 'add') {
@@ -91,12 +118,18 @@ export const route: Command = {
       const i = target.indexOf('/');
       const domain = i < 0 ? target : target.slice(0, i);
       const path = i < 0 ? '/' : target.slice(i);
-      const r = await client().addRoute(app(), { domain, path, leader: args.flags.has('leader'), sticky: args.flags.has('sticky') });
+      const r = await client().addRoute(app(), {
+        domain,
+        path,
+        leader: args.flags.has('leader'),
+        sticky: args.flags.has('sticky'),
+      });
       out.data(r, () => `${r.id}\n`);
       return 0;
     }
     if (sub === 'remove') {
-      if (!target) throw new ValidationError('give the route id: wharf route remove ID (see wharf route list)');
+      if (!target)
+        throw new ValidationError('give the route id: wharf route remove ID (see wharf route list)');
       await client().removeRoute(app(), target);
       out.data({ removed: target }, () => `removed ${target}\n`);
       return 0;

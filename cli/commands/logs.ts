@@ -22,9 +22,14 @@ export const log: Command = {
     if (args.flags.has('follow')) {
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
-      await client().followLogs(app(), q, (f) => {
-        if ('log' in f) write(f.log);
-      }, ac.signal);
+      await client().followLogs(
+        app(),
+        q,
+        (f) => {
+          if ('log' in f) write(f.log);
+        },
+        ac.signal,
+      );
       return 0;
     }
     for (const l of await client().logs(app(), q)) write(l);
@@ -36,16 +41,23 @@ export const events: Command = {
   usage: 'wharf events [-f] [-a APP]',
   summary: 'list (and follow) platform events',
   async run({ args, out, client, env }) {
-    const a = typeof args.flags.get('app') === 'string' ? (args.flags.get('app') as string) : env['WHARF_APP'];
+    const a =
+      typeof args.flags.get('app') === 'string' ? (args.flags.get('app') as string) : env['WHARF_APP'];
     const q = a ? { app: a } : {};
     const write = (e: { seq: number; at: string; app: string | null; type: string; data: unknown }) =>
-      process.stdout.write(out.json ? `${JSON.stringify(e)}\n` : `${e.at} ${e.app ?? '-'} ${e.type} ${JSON.stringify(e.data)}\n`);
+      process.stdout.write(
+        out.json ? `${JSON.stringify(e)}\n` : `${e.at} ${e.app ?? '-'} ${e.type} ${JSON.stringify(e.data)}\n`,
+      );
     if (args.flags.has('follow')) {
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
-      await client().followEvents(q, (f) => {
-        if ('event' in f) write(f.event);
-      }, ac.signal);
+      await client().followEvents(
+        q,
+        (f) => {
+          if ('event' in f) write(f.event);
+        },
+        ac.signal,
+      );
       return 0;
     }
     for (const e of await client().events(q)) write(e);

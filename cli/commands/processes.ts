@@ -9,7 +9,13 @@ export const scale: Command = {
   async run({ args, out, client, app }) {
     if (args.positional.length === 0) {
       const f = await client().getFormation(app());
-      out.data(f, () => `${Object.entries(f.processes).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+      out.data(
+        f,
+        () =>
+          `${Object.entries(f.processes)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}\n`,
+      );
       return 0;
     }
     const processes: Record<string, number> = {};
@@ -19,7 +25,13 @@ export const scale: Command = {
       processes[m[1]!] = Number(m[2]);
     }
     const f = await client().scale(app(), processes);
-    out.data(f, () => `${Object.entries(f.processes).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    out.data(
+      f,
+      () =>
+        `${Object.entries(f.processes)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}\n`,
+    );
     return 0;
   },
 };
@@ -32,7 +44,15 @@ export const ps: Command = {
     out.data(list, () =>
       table([
         ['ID', 'TYPE', 'RELEASE', 'STATE', 'PORT', 'RESTARTS', 'STARTED'],
-        ...list.map((i) => [i.id, i.processType, `v${i.releaseVersion}`, i.state, String(i.port), String(i.restarts), i.startedAt]),
+        ...list.map((i) => [
+          i.id,
+          i.processType,
+          `v${i.releaseVersion}`,
+          i.state,
+          String(i.port),
+          String(i.restarts),
+          i.startedAt,
+        ]),
       ]),
     );
     return 0;

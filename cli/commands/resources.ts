@@ -3,33 +3,51 @@ import { table } from '../output.ts';
 import type { Command } from './types.ts';
 
 export const resource: Command = {
-  usage: 'wharf resource [list | add PROVIDER [--as NAME] | info NAME [--reveal] | remove NAME --yes] [-a APP]',
+  usage:
+    'wharf resource [list | add PROVIDER [--as NAME] | info NAME [--reveal] | remove NAME --yes] [-a APP]',
   summary: 'attach databases and stores: postgres, mysql, redis, document, blob, postgis',
   async run({ args, out, client, app }) {
     const [sub = 'list', target] = args.positional;
     if (sub === 'list') {
       const list = await client().listResources(app());
-      out.data(list, () => table([['NAME', 'PROVIDER', 'STATUS', 'ENV'], ...list.map((r) => [r.name, r.provider, r.status, Object.keys(r.env).join(',')])]));
+      out.data(list, () =>
+        table([
+          ['NAME', 'PROVIDER', 'STATUS', 'ENV'],
+          ...list.map((r) => [r.name, r.provider, r.status, Object.keys(r.env).join(',')]),
+        ]),
+      );
       return 0;
     }
     if (sub === 'add') {
-      if (!target) throw new ValidationError('give a provider: wharf resource add postgres|mysql|redis|document|blob|postgis');
+      if (!target)
+        throw new ValidationError(
+          'give a provider: wharf resource add postgres|mysql|redis|document|blob|postgis',
+        );
       const as = args.flags.get('as');
       out.progress(`-----> Provisioning ${target}…`);
       const r = await client().addResource(app(), target, typeof as === 'string' ? as : undefined);
-      out.progress(`-----> ${r.resource.name} is ${r.resource.status}${r.release ? `; v${r.release.version} has its env vars` : ''}`);
+      out.progress(
+        `-----> ${r.resource.name} is ${r.resource.status}${r.release ? `; v${r.release.version} has its env vars` : ''}`,
+      );
       out.data(r, () => `${r.resource.name}\n`);
       return 0;
     }
     if (sub === 'info') {
       if (!target) throw new ValidationError('give the resource name: wharf resource info NAME');
       const r = await client().resourceInfo(app(), target, args.flags.has('reveal'));
-      out.data(r, () => [`=== ${r.name} (${r.provider}) ${r.status}`, ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`), ''].join('\n'));
+      out.data(r, () =>
+        [
+          `=== ${r.name} (${r.provider}) ${r.status}`,
+          ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`),
+          '',
+        ].join('\n'),
+      );
       return 0;
     }
     if (sub === 'remove') {
       if (!target) throw new ValidationError('give the resource name: wharf resource remove NAME --yes');
-      if (!args.flags.has('yes')) throw new ValidationError(`removing ${target} deletes its data: run again with --yes`);
+      if (!args.flags.has('yes'))
+        throw new ValidationError(`removing ${target} deletes its data: run again with --yes`);
       const r = await client().removeResource(app(), target);
       out.data(r, () => `removed ${target}\n`);
       return 0;

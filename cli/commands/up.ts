@@ -7,7 +7,8 @@ import type { Command } from './types.ts';
 function port(value: string | true | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${flag} must be a port number from 0 to 65535, got "${String(value)}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--${flag} must be a port number from 0 to 65535, got "${String(value)}"`);
   return n;
 }
 
@@ -15,7 +16,8 @@ export const up: Command = {
   usage: 'wharf up [--data-dir DIR] [--api-port N] [--router-port N] [--dns-port N]',
   summary: 'run the whole platform on this machine (Ctrl-C stops it and everything it started)',
   async run({ args, out, env }) {
-    const dir = typeof args.flags.get('data-dir') === 'string' ? (args.flags.get('data-dir') as string) : dataDir(env);
+    const dir =
+      typeof args.flags.get('data-dir') === 'string' ? (args.flags.get('data-dir') as string) : dataDir(env);
     const t0 = Date.now();
     out.progress(`-----> Starting Wharf in ${dir}`);
     const platform = await startPlatform({
@@ -25,7 +27,12 @@ export const up: Command = {
       dnsPort: port(args.flags.get('dns-port'), 0, 'dns-port'),
       log: (l) => out.progress(l),
     });
-    const endpoints = { apiUrl: platform.apiUrl, routerUrl: platform.routerUrl, dns: platform.dns, dataDir: dir };
+    const endpoints = {
+      apiUrl: platform.apiUrl,
+      routerUrl: platform.routerUrl,
+      dns: platform.dns,
+      dataDir: dir,
+    };
     writeFileSync(join(dir, 'endpoint.json'), JSON.stringify(endpoints));
     out.progress(`-----> Ready in ${Date.now() - t0} ms`);
     out.data(endpoints, () =>

@@ -9,6 +9,7 @@ export const allAtOnce: DeployStrategyFn = async (plan, actions) => {
   if (failed) throw failed.reason;
   const t = actions.now();
   await Promise.all(plan.old.map((i) => actions.retire(i)));
-  if (plan.old.length) actions.step({ name: 'switch', ms: actions.now() - t, detail: `${plan.old.length} retired` });
+  if (plan.old.length)
+    actions.step({ name: 'switch', ms: actions.now() - t, detail: `${plan.old.length} retired` });
   return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
 };

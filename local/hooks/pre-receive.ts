@@ -26,7 +26,9 @@ async function main(): Promise<number> {
   let status = 0;
   for (const u of updates) {
     if (!deployRefs.has(u.ref)) {
-      process.stdout.write(`-----> ${u.ref} is not the deploy branch (${branch}): accepted without a build\n`);
+      process.stdout.write(
+        `-----> ${u.ref} is not the deploy branch (${branch}): accepted without a build\n`,
+      );
       continue;
     }
     if (/^0+$/.test(u.next)) {
@@ -66,7 +68,11 @@ function deploy(rev: string): Promise<number> {
       `${api}/apps/${app}/deploy?rev=${rev}`,
       {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-tar', 'transfer-encoding': 'chunked' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/x-tar',
+          'transfer-encoding': 'chunked',
+        },
       },
       (res) => {
         let ok = res.statusCode === 200;

@@ -18,7 +18,10 @@ async function call(method: string, path: string, body?: string, headers: Record
     ...(body !== undefined ? { body } : {}),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as { error?: { code: string; message: string } }) : {} };
+  return {
+    status: res.status,
+    body: text ? (JSON.parse(text) as { error?: { code: string; message: string } }) : {},
+  };
 }
 
 async function snapshot() {
@@ -40,24 +43,107 @@ afterAll(async () => {
 });
 
 describe('API bad input', () => {
-  const cases: Array<[string, string, string, string | undefined, number, string, RegExp, Record<string, string>?]> = [
-    ['an invalid app name', 'POST', '/apps', JSON.stringify({ name: 'Bad_Name' }), 400, 'validation_error', /invalid app name "Bad_Name"/],
-    ['a reserved app name', 'POST', '/apps', JSON.stringify({ name: 'router' }), 400, 'validation_error', /reserved/],
+  const cases: Array<
+    [string, string, string, string | undefined, number, string, RegExp, Record<string, string>?]
+  > = [
+    [
+      'an invalid app name',
+      'POST',
+      '/apps',
+      JSON.stringify({ name: 'Bad_Name' }),
+      400,
+      'validation_error',
+      /invalid app name "Bad_Name"/,
+    ],
+    [
+      'a reserved app name',
+      'POST',
+      '/apps',
+      JSON.stringify({ name: 'router' }),
+      400,
+      'validation_error',
+      /reserved/,
+    ],
     ['a duplicate app', 'POST', '/apps', JSON.stringify({ name: 'good' }), 409, 'conflict', /already exists/],
     ['an unknown app', 'GET', '/apps/nope', undefined, 404, 'not_found', /app "nope" not found/],
-    ['env set on an unknown app', 'PATCH', '/apps/nope/env', JSON.stringify({ set: { A: 'b' } }), 404, 'not_found', /nope/],
+    [
+      'env set on an unknown app',
+      'PATCH',
+      '/apps/nope/env',
+      JSON.stringify({ set: { A: 'b' } }),
+      404,
+      'not_found',
+      /nope/,
+    ],
     ['malformed JSON', 'POST', '/apps', '{"name": ', 400, 'validation_error', /malformed JSON/],
     ['a JSON array body', 'POST', '/apps', '[1,2]', 400, 'validation_error', /JSON object/],
-    ['an invalid env var name', 'PATCH', '/apps/good/env', JSON.stringify({ set: { '1BAD': 'x' } }), 400, 'validation_error', /invalid config var name "1BAD"/],
-    ['PORT as a config var', 'PATCH', '/apps/good/env', JSON.stringify({ set: { PORT: '1' } }), 400, 'validation_error', /PORT is set by the platform/],
-    ['an invalid process type', 'PATCH', '/apps/good/env', JSON.stringify({ set: { X: '1' }, processType: 'Web!' }), 400, 'validation_error', /invalid process type/],
-    ['a negative scale', 'PUT', '/apps/good/formation', JSON.stringify({ processes: { web: -1 } }), 400, 'validation_error', /whole number from 0 to 100/],
-    ['a scale over the bound', 'PUT', '/apps/good/formation', JSON.stringify({ processes: { web: 1000 } }), 400, 'validation_error', /0 to 100/],
-    ['an invalid route domain', 'POST', '/apps/good/routes', JSON.stringify({ domain: 'bad domain' }), 400, 'validation_error', /invalid domain/],
+    [
+      'an invalid env var name',
+      'PATCH',
+      '/apps/good/env',
+      JSON.stringify({ set: { '1BAD': 'x' } }),
+      400,
+      'validation_error',
+      /invalid config var name "1BAD"/,
+    ],
+    [
+      'PORT as a config var',
+      'PATCH',
+      '/apps/good/env',
+      JSON.stringify({ set: { PORT: '1' } }),
+      400,
+      'validation_error',
+      /PORT is set by the platform/,
+    ],
+    [
+      'an invalid process type',
+      'PATCH',
+      '/apps/good/env',
+      JSON.stringify({ set: { X: '1' }, processType: 'Web!' }),
+      400,
+      'validation_error',
+      /invalid process type/,
+    ],
+    [
+      'a negative scale',
+      'PUT',
+      '/apps/good/formation',
+      JSON.stringify({ processes: { web: -1 } }),
+      400,
+      'validation_error',
+      /whole number from 0 to 100/,
+    ],
+    [
+      'a scale over the bound',
+      'PUT',
+      '/apps/good/formation',
+      JSON.stringify({ processes: { web: 1000 } }),
+      400,
+      'validation_error',
+      /0 to 100/,
+    ],
+    [
+      'an invalid route domain',
+      'POST',
+      '/apps/good/routes',
+      JSON.stringify({ domain: 'bad domain' }),
+      400,
+      'validation_error',
+      /invalid domain/,
+    ],
     ['an unknown release', 'GET', '/apps/good/releases/v99', undefined, 404, 'not_found', /v99/],
     ['destroy without confirmation', 'DELETE', '/apps/good', undefined, 400, 'validation_error', /--yes/],
     ['an unknown route', 'GET', '/nothing/here', undefined, 404, 'not_found', /no API route/],
-    ['a wrong content type', 'POST', '/apps', 'name=x', 415, 'unsupported_media_type', /application\/json/, { 'content-type': 'text/plain' }],
+    [
+      'a wrong content type',
+      'POST',
+      '/apps',
+      'name=x',
+      415,
+      'unsupported_media_type',
+      /application\/json/,
+      { 'content-type': 'text/plain' },
+    ],
   ];
 
   for (const [what, method, path, body, status, code, message, headers] of cases) {
@@ -73,17 +159,26 @@ describe('API bad input', () => {
 
   it('refuses a missing token with 401 and a wrong one too, changing nothing', async () => {
     const before = await snapshot();
-    const missing = await fetch(`${platform.apiUrl}/apps`, { method: 'POST', body: JSON.stringify({ name: 'sneaky' }) });
+    const missing = await fetch(`${platform.apiUrl}/apps`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'sneaky' }),
+    });
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
-    const wrong = await call('POST', '/apps', JSON.stringify({ name: 'sneaky' }), { authorization: 'Bearer not-the-token' });
+    const wrong = await call('POST', '/apps', JSON.stringify({ name: 'sneaky' }), {
+      authorization: 'Bearer not-the-token',
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error?.message).toMatch(/token/);
     expect(await snapshot()).toBe(before);
   });
 
   it('refuses a body over the limit with 413', async () => {
-    const r = await call('PATCH', '/apps/good/env', JSON.stringify({ set: { BIG: 'x'.repeat(2 * 1024 * 1024) } }));
+    const r = await call(
+      'PATCH',
+      '/apps/good/env',
+      JSON.stringify({ set: { BIG: 'x'.repeat(2 * 1024 * 1024) } }),
+    );
     expect(r.status).toBe(413);
     expect(r.body.error?.code).toBe('payload_too_large');
   });

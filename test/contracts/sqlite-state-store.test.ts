@@ -32,7 +32,14 @@ describe('SqliteStateStore specifics', () => {
       health: {},
       deployTimeoutMs: 60_000,
     });
-    await first.appendRelease('kept', () => ({ app: 'kept', artifactId: null, env: { A: '1' }, processEnv: {}, processes: {}, description: 'x' }));
+    await first.appendRelease('kept', () => ({
+      app: 'kept',
+      artifactId: null,
+      env: { A: '1' },
+      processEnv: {},
+      processes: {},
+      description: 'x',
+    }));
     first.close();
     const second = new SqliteStateStore(path);
     expect((await second.getApp('kept'))?.name).toBe('kept');
@@ -50,10 +57,29 @@ describe('SqliteStateStore specifics', () => {
     const path = join(dir, 'state.db');
     const a = new SqliteStateStore(path);
     const b = new SqliteStateStore(path);
-    await a.createApp({ name: 'two', createdAt: '', branch: 'main', buildpacks: [], strategy: 'one-by-one', health: {}, deployTimeoutMs: 1000 });
-    const draft = () => ({ app: 'two', artifactId: null, env: {}, processEnv: {}, processes: {}, description: 'x' });
-    const made = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).appendRelease('two', draft)));
-    expect(made.map((r) => r.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    await a.createApp({
+      name: 'two',
+      createdAt: '',
+      branch: 'main',
+      buildpacks: [],
+      strategy: 'one-by-one',
+      health: {},
+      deployTimeoutMs: 1000,
+    });
+    const draft = () => ({
+      app: 'two',
+      artifactId: null,
+      env: {},
+      processEnv: {},
+      processes: {},
+      description: 'x',
+    });
+    const made = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).appendRelease('two', draft)),
+    );
+    expect(made.map((r) => r.version).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     a.close();
     b.close();
     rmSync(dir, { recursive: true, force: true });

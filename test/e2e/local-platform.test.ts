@@ -42,7 +42,8 @@ describe('local platform end to end', () => {
     const push = await platform.git(['push', 'wharf', 'main'], repo);
     expect(push.code, push.stderr).toBe(0);
     expect(push.stderr).toContain('-----> Node.js app detected');
-    for (const stage of ['receive', 'build', 'release', 'start', 'health']) expect(push.stderr).toMatch(new RegExp(`remote:\\s+${stage}\\s+[\\d.]+ m?s`));
+    for (const stage of ['receive', 'build', 'release', 'start', 'health'])
+      expect(push.stderr).toMatch(new RegExp(`remote:\\s+${stage}\\s+[\\d.]+ m?s`));
     const body = await served();
     expect(body).toMatchObject({ release: 'v1', greeting: 'Hello from Wharf' });
   });
@@ -50,13 +51,20 @@ describe('local platform end to end', () => {
   it('scales web to 3 and the router reaches all three', async () => {
     const r = await platform.cli(['scale', 'web=3', '-a', APP]);
     expect(r.code, r.stderr).toBe(0);
-    const ps = JSON.parse((await platform.cli(['ps', '--json', '-a', APP])).stdout) as Array<{ processType: string; state: string }>;
+    const ps = JSON.parse((await platform.cli(['ps', '--json', '-a', APP])).stdout) as Array<{
+      processType: string;
+      state: string;
+    }>;
     expect(ps.filter((i) => i.processType === 'web')).toHaveLength(3);
-    const seen = await eventually(async () => {
-      const ids = new Set<string>();
-      for (let i = 0; i < 12; i++) ids.add((await served()).instance);
-      return ids.size === 3 ? ids : undefined;
-    }, 20_000, 'requests to reach all three web instances');
+    const seen = await eventually(
+      async () => {
+        const ids = new Set<string>();
+        for (let i = 0; i < 12; i++) ids.add((await served()).instance);
+        return ids.size === 3 ? ids : undefined;
+      },
+      20_000,
+      'requests to reach all three web instances',
+    );
     expect(seen.size).toBe(3);
   });
 
@@ -91,7 +99,9 @@ describe('local platform end to end', () => {
     const body = await served();
     expect(body.greeting).toBe('Hello from Wharf');
     expect(body.release).toBe('v3');
-    const releases = JSON.parse((await platform.cli(['release', 'list', '--json', '-a', APP])).stdout) as Array<{ version: number; description: string }>;
+    const releases = JSON.parse(
+      (await platform.cli(['release', 'list', '--json', '-a', APP])).stdout,
+    ) as Array<{ version: number; description: string }>;
     expect(releases.at(-1)).toMatchObject({ version: 3, description: 'Rollback to v1' });
   });
 
@@ -99,21 +109,39 @@ describe('local platform end to end', () => {
     await served();
     const r = await platform.cli(['log', '-n', '200', '-p', 'web', '--json', '-a', APP]);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; instance: string; text: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { source: string; instance: string; text: string });
     const own = lines.filter((l) => /GET \/ served by web\./.test(l.text));
     expect(own.length).toBeGreaterThan(0);
     for (const l of own) expect(l.text).toContain(l.instance);
   });
 
   it('a kill -9 of an instance is followed by a restart and service', async () => {
-    const ps = JSON.parse((await platform.cli(['ps', '--json', '-a', APP])).stdout) as Array<{ id: string; pid: number; processType: string }>;
+    const ps = JSON.parse((await platform.cli(['ps', '--json', '-a', APP])).stdout) as Array<{
+      id: string;
+      pid: number;
+      processType: string;
+    }>;
     const victim = ps.find((i) => i.processType === 'web')!;
     process.kill(victim.pid, 'SIGKILL');
-    const restarted = await eventually(async () => {
-      const now = JSON.parse((await platform.cli(['ps', '--json', '-a', APP])).stdout) as Array<{ id: string; pid: number; restarts: number; state: string }>;
-      const same = now.find((i) => i.id === victim.id);
-      return same && same.restarts >= 1 && same.pid !== victim.pid && same.state === 'up' ? same : undefined;
-    }, 20_000, 'the killed instance to restart');
+    const restarted = await eventually(
+      async () => {
+        const now = JSON.parse((await platform.cli(['ps', '--json', '-a', APP])).stdout) as Array<{
+          id: string;
+          pid: number;
+          restarts: number;
+          state: string;
+        }>;
+        const same = now.find((i) => i.id === victim.id);
+        return same && same.restarts >= 1 && same.pid !== victim.pid && same.state === 'up'
+          ? same
+          : undefined;
+      },
+      20_000,
+      'the killed instance to restart',
+    );
     expect(restarted.restarts).toBeGreaterThanOrEqual(1);
     expect((await served()).release).toBe('v3');
   });
@@ -123,10 +151,14 @@ describe('local platform end to end', () => {
     await sleep(200);
     expect(processesUnder(join(platform.dataDir, 'slugs'))).toEqual([]);
     await platform.start();
-    const body = await eventually(async () => {
-      const r = await platform.get(APP);
-      return r.status === 200 ? (JSON.parse(r.body) as Served) : undefined;
-    }, 30_000, 'the app to serve after a restart');
+    const body = await eventually(
+      async () => {
+        const r = await platform.get(APP);
+        return r.status === 200 ? (JSON.parse(r.body) as Served) : undefined;
+      },
+      30_000,
+      'the app to serve after a restart',
+    );
     expect(body.release).toBe('v3');
     const ps = JSON.parse((await platform.cli(['ps', '--json', '-a', APP])).stdout) as Array<{ pid: number }>;
     expect(ps).toHaveLength(3); // web=3; the worker was never scaled up
@@ -142,7 +174,9 @@ describe('local platform end to end', () => {
     expect(push.stderr).toContain('engines.node');
     expect(push.stderr).toMatch(/build \S+ failed/);
     expect((await served()).release).toBe('v3');
-    const builds = JSON.parse((await platform.cli(['builds', '--json', '-a', APP])).stdout) as Array<{ status: string }>;
+    const builds = JSON.parse((await platform.cli(['builds', '--json', '-a', APP])).stdout) as Array<{
+      status: string;
+    }>;
     expect(builds.at(-1)!.status).toBe('failed');
   });
 

@@ -3,7 +3,16 @@
  * the real CLI and git against it. Used by the end-to-end and fault tests.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -63,7 +72,11 @@ export class TestPlatform {
       if (Date.now() > deadline) throw new Error(`wharf up did not start: ${this.stderr}`);
       await sleep(50);
     }
-    const ep = JSON.parse(readFileSync(endpoint, 'utf8')) as { apiUrl: string; routerUrl: string; dns: string };
+    const ep = JSON.parse(readFileSync(endpoint, 'utf8')) as {
+      apiUrl: string;
+      routerUrl: string;
+      dns: string;
+    };
     this.apiUrl = ep.apiUrl;
     this.routerPort = Number(new URL(ep.routerUrl).port);
     this.dns = ep.dns;
@@ -90,7 +103,10 @@ export class TestPlatform {
   }
 
   client(token?: string): WharfClient {
-    return new WharfClient({ url: this.apiUrl, token: token ?? readFileSync(join(this.dataDir, 'token'), 'utf8').trim() });
+    return new WharfClient({
+      url: this.apiUrl,
+      token: token ?? readFileSync(join(this.dataDir, 'token'), 'utf8').trim(),
+    });
   }
 
   cli(args: string[], cwd = ROOT): Promise<RunResult> {
@@ -111,7 +127,11 @@ export class TestPlatform {
     return dir;
   }
 
-  get(app: string, path = '/', headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  get(
+    app: string,
+    path = '/',
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: string }> {
     return httpGet(this.routerPort, `${app}.localhost`, path, headers);
   }
 
@@ -127,14 +147,17 @@ export function httpGet(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end();
@@ -155,7 +178,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the timeout passes. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -184,4 +211,3 @@ export function processesUnder(dir: string): number[] {
   }
   return out;
 }
-

@@ -7,7 +7,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import type { App, Artifact, Build, Deployment, Formation, Release, Resource, Route, WharfEvent } from '../../../core/domain.ts';
+import type {
+  App,
+  Artifact,
+  Build,
+  Deployment,
+  Formation,
+  Release,
+  Resource,
+  Route,
+  WharfEvent,
+} from '../../../core/domain.ts';
 import { ConflictError, NotFoundError } from '../../../core/errors.ts';
 import type { ReleaseDraft, StateStore } from '../../../core/ports.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -22,7 +32,9 @@ export class SqliteStateStore implements StateStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
     this.now = options.now ?? Date.now;
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    this.db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+    );
     this.migrate();
   }
 
@@ -90,7 +102,16 @@ export class SqliteStateStore implements StateStore {
   }
   async deleteApp(name: string): Promise<void> {
     this.tx(() => {
-      for (const table of ['releases', 'builds', 'artifacts', 'formations', 'deployments', 'current_versions', 'routes', 'resources']) {
+      for (const table of [
+        'releases',
+        'builds',
+        'artifacts',
+        'formations',
+        'deployments',
+        'current_versions',
+        'routes',
+        'resources',
+      ]) {
         this.run(`DELETE FROM ${table} WHERE app = ?`, name);
       }
       this.run('DELETE FROM apps WHERE name = ?', name);
@@ -99,8 +120,12 @@ export class SqliteStateStore implements StateStore {
 
   async appendRelease(app: string, make: (latest: Release | null) => ReleaseDraft): Promise<Release> {
     return this.tx(() => {
-      if (!this.one('SELECT doc FROM apps WHERE name = ?', app)) throw new NotFoundError(`app "${app}" not found`);
-      const latest = this.one<Release>('SELECT doc FROM releases WHERE app = ? ORDER BY version DESC LIMIT 1', app);
+      if (!this.one('SELECT doc FROM apps WHERE name = ?', app))
+        throw new NotFoundError(`app "${app}" not found`);
+      const latest = this.one<Release>(
+        'SELECT doc FROM releases WHERE app = ? ORDER BY version DESC LIMIT 1',
+        app,
+      );
       const draft = make(latest);
       const release: Release = {
         ...draft,
@@ -108,7 +133,12 @@ export class SqliteStateStore implements StateStore {
         version: (latest?.version ?? 0) + 1,
         createdAt: new Date(this.now()).toISOString(),
       };
-      this.run('INSERT INTO releases (app, version, doc) VALUES (?, ?, ?)', app, release.version, JSON.stringify(release));
+      this.run(
+        'INSERT INTO releases (app, version, doc) VALUES (?, ?, ?)',
+        app,
+        release.version,
+        JSON.stringify(release),
+      );
       return release;
     });
   }
@@ -139,7 +169,12 @@ export class SqliteStateStore implements StateStore {
   }
 
   async putArtifact(artifact: Artifact): Promise<void> {
-    this.run('INSERT OR REPLACE INTO artifacts (id, app, doc) VALUES (?, ?, ?)', artifact.id, artifact.app, JSON.stringify(artifact));
+    this.run(
+      'INSERT OR REPLACE INTO artifacts (id, app, doc) VALUES (?, ?, ?)',
+      artifact.id,
+      artifact.app,
+      JSON.stringify(artifact),
+    );
   }
   async getArtifact(id: string): Promise<Artifact | null> {
     return this.one('SELECT doc FROM artifacts WHERE id = ?', id);
@@ -149,7 +184,11 @@ export class SqliteStateStore implements StateStore {
     return this.one('SELECT doc FROM formations WHERE app = ?', app);
   }
   async putFormation(formation: Formation): Promise<void> {
-    this.run('INSERT OR REPLACE INTO formations (app, doc) VALUES (?, ?)', formation.app, JSON.stringify(formation));
+    this.run(
+      'INSERT OR REPLACE INTO formations (app, doc) VALUES (?, ?)',
+      formation.app,
+      JSON.stringify(formation),
+    );
   }
 
   async putDeployment(d: Deployment): Promise<void> {
@@ -168,7 +207,9 @@ export class SqliteStateStore implements StateStore {
     return this.many('SELECT doc FROM deployments WHERE app = ? ORDER BY created_at, id', app);
   }
   async getCurrentVersion(app: string): Promise<number | null> {
-    const row = this.db.prepare('SELECT version FROM current_versions WHERE app = ?').get(app) as Row | undefined;
+    const row = this.db.prepare('SELECT version FROM current_versions WHERE app = ?').get(app) as
+      | Row
+      | undefined;
     return row ? Number(row['version']) : null;
   }
   async setCurrentVersion(app: string, version: number): Promise<void> {
@@ -206,7 +247,8 @@ export class SqliteStateStore implements StateStore {
         JSON.stringify(route),
       );
     } catch (e) {
-      if (isUnique(e)) throw new ConflictError(`${route.domain}${route.path} is already routed`, { cause: e });
+      if (isUnique(e))
+        throw new ConflictError(`${route.domain}${route.path} is already routed`, { cause: e });
       throw e;
     }
   }
@@ -220,7 +262,12 @@ export class SqliteStateStore implements StateStore {
   }
 
   async putResource(resource: Resource): Promise<void> {
-    this.run('INSERT OR REPLACE INTO resources (app, name, doc) VALUES (?, ?, ?)', resource.app, resource.name, JSON.stringify(resource));
+    this.run(
+      'INSERT OR REPLACE INTO resources (app, name, doc) VALUES (?, ?, ?)',
+      resource.app,
+      resource.name,
+      JSON.stringify(resource),
+    );
   }
   async getResource(app: string, name: string): Promise<Resource | null> {
     return this.one('SELECT doc FROM resources WHERE app = ? AND name = ?', app, name);
@@ -250,7 +297,9 @@ export class SqliteStateStore implements StateStore {
         ? this.db
             .prepare(`SELECT * FROM events WHERE app = ? AND seq > ? ORDER BY seq ${order} LIMIT ?`)
             .all(filter.app, after, limit)
-        : this.db.prepare(`SELECT * FROM events WHERE seq > ? ORDER BY seq ${order} LIMIT ?`).all(after, limit)
+        : this.db
+            .prepare(`SELECT * FROM events WHERE seq > ? ORDER BY seq ${order} LIMIT ?`)
+            .all(after, limit)
     ) as Row[];
     if (order === 'DESC') rows.reverse();
     return rows.map((r) => ({
