@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exec } from './exec.ts';
@@ -57,6 +57,7 @@ export function wrapCommand(
           ...args,
         ],
       };
+    case 'app-dir':
     case 'none':
       return { file, args };
   }
@@ -101,5 +102,56 @@ export async function probe(mode: Isolation): Promise<boolean> {
     return false;
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const APP_DIR_LOCK = path.join(tmpdir(), 'wharf-app-dir.lock');
+
+/**
+ * Where no mount namespace can be made (a CodeBuild container without privileges), a build can
+ * still run at /app itself when /app is free: absent or empty, and not claimed by another
+ * build. Returns the release function, or null when /app is not free.
+ */
+export async function claimAppDir(): Promise<(() => Promise<void>) | null> {
+  try {
+    await mkdir(APP_DIR_LOCK);
+  } catch {
+    const owner = Number(await readFile(path.join(APP_DIR_LOCK, 'pid'), 'utf8').catch(() => 'NaN'));
+    if (Number.isInteger(owner) && isAlive(owner)) return null;
+    // the claimant died without releasing /app
+    await rm(APP_DIR_LOCK, { recursive: true, force: true });
+    try {
+      await mkdir(APP_DIR_LOCK);
+    } catch {
+      return null;
+    }
+  }
+  await writeFile(path.join(APP_DIR_LOCK, 'pid'), String(process.pid));
+  const release = async () => {
+    await emptyDir(APP_DIR);
+    await rm(APP_DIR_LOCK, { recursive: true, force: true });
+  };
+  try {
+    await mkdir(APP_DIR, { recursive: true });
+    if ((await readdir(APP_DIR)).length === 0) return release;
+  } catch {
+    // /app cannot be made here
+  }
+  await rm(APP_DIR_LOCK, { recursive: true, force: true });
+  return null;
+}
+
+export async function emptyDir(dir: string): Promise<void> {
+  for (const e of await readdir(dir).catch(() => [] as string[])) {
+    await rm(path.join(dir, e), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

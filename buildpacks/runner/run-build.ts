@@ -5,14 +5,21 @@ import { BUILTIN_ORDER } from './aliases.ts';
 import { chooseBuildpacks } from './choose.ts';
 import { BuildError } from './errors.ts';
 import { type FetchContext, type PreparedBuildpack, prepareBuildpack } from './fetch.ts';
-import { APP_DIR, detectIsolation, ensureMountPoint, type Isolation, probe } from './isolation.ts';
+import {
+  APP_DIR,
+  claimAppDir,
+  detectIsolation,
+  ensureMountPoint,
+  type Isolation,
+  probe,
+} from './isolation.ts';
 import { step, warning } from './output.ts';
 import { compile, detect, type PhaseContext, release } from './phases.ts';
 import { readProcfile } from './procfile.ts';
 import { mergeReleases, type ReleaseInfo } from './release.ts';
 import { createSlug } from './slug.ts';
 import { applySlugignore, copySource } from './source.ts';
-import type { BuildpackInfo, RunBuildOptions, RunBuildResult } from './types.ts';
+import type { BuildpackInfo, IsolationMode, RunBuildOptions, RunBuildResult } from './types.ts';
 
 /** Host variables a buildpack may need; everything else (cloud credentials included) stays out. */
 const PASSTHROUGH_ENV = [
@@ -41,11 +48,14 @@ export async function runBuild(opts: RunBuildOptions): Promise<RunBuildResult> {
   try {
     return await build(opts);
   } catch (e) {
-    const message = e instanceof BuildError ? e.message : `internal error: ${(e as Error).message}`;
-    opts.output(`!     Build failed: ${message}`);
-    if (e instanceof BuildError) throw e;
-    if (opts.signal?.aborted) throw new BuildError('compile', 'build cancelled', { cause: e });
-    throw new BuildError('slug', message, { cause: e });
+    const err =
+      e instanceof BuildError
+        ? e
+        : opts.signal?.aborted
+          ? new BuildError('compile', 'the build was cancelled', { cause: e })
+          : new BuildError('slug', `internal error: ${(e as Error).message}`, { cause: e });
+    opts.output(`!     Build failed: ${err.message}`);
+    throw err;
   }
 }
 
@@ -60,14 +70,33 @@ async function build(opts: RunBuildOptions): Promise<RunBuildResult> {
       timings[phase] = (timings[phase] ?? 0) + Math.round(performance.now() - t);
     }
   };
+
+  const { isolation, release: releaseAppDir } = await chooseIsolation(opts.isolation ?? 'auto');
+  try {
+    return await buildIn(opts, isolation, started, timings, time);
+  } finally {
+    await releaseAppDir?.();
+  }
+}
+
+type Timer = <T>(phase: string, f: () => Promise<T>) => Promise<T>;
+
+async function buildIn(
+  opts: RunBuildOptions,
+  isolation: Isolation,
+  started: number,
+  timings: Record<string, number>,
+  time: Timer,
+): Promise<RunBuildResult> {
   const out = opts.output;
   const stack = opts.stack ?? 'wharf-24';
-
-  const hostBuildDir = path.join(opts.workDir, 'app');
+  const hostBuildDir = isolation === 'app-dir' ? APP_DIR : path.join(opts.workDir, 'app');
   const envDir = path.join(opts.workDir, 'env');
   const home = path.join(opts.workDir, 'home');
   const bpRoot = path.join(opts.workDir, 'buildpacks');
-  for (const d of [hostBuildDir, envDir, home, bpRoot]) await rm(d, { recursive: true, force: true });
+  // a claimed /app is already empty, and may be a mount point that cannot be removed
+  const scratch = isolation === 'app-dir' ? [envDir, home, bpRoot] : [hostBuildDir, envDir, home, bpRoot];
+  for (const d of scratch) await rm(d, { recursive: true, force: true });
   for (const d of [hostBuildDir, envDir, home, bpRoot, opts.cacheDir, opts.buildpackCacheDir]) {
     await mkdir(d, { recursive: true });
   }
@@ -77,7 +106,6 @@ async function build(opts: RunBuildOptions): Promise<RunBuildResult> {
   await writeEnvDir(envDir, opts.env);
   const ignored = await applySlugignore(hostBuildDir);
 
-  const isolation = await chooseIsolation(opts.isolation ?? 'auto');
   out(step(`Building ${opts.app} on the ${stack} stack`));
   if (ignored.length > 0) out(`       .slugignore removed: ${ignored.join(', ')}`);
   if (isolation === 'none') {
@@ -175,7 +203,7 @@ async function autoDetect(
   ctx: PhaseContext,
   fetchCtx: FetchContext,
   bpRoot: string,
-  time: <T>(phase: string, f: () => Promise<T>) => Promise<T>,
+  time: Timer,
 ): Promise<{ bp: PreparedBuildpack; name: string }> {
   const quiet: FetchContext = { ...fetchCtx, output: () => {} };
   for (const builtin of BUILTIN_ORDER) {
@@ -194,12 +222,25 @@ async function autoDetect(
   );
 }
 
-async function chooseIsolation(mode: RunBuildOptions['isolation'] & string): Promise<Isolation> {
-  if (mode === 'auto') return detectIsolation();
+async function chooseIsolation(
+  mode: IsolationMode,
+): Promise<{ isolation: Isolation; release?: () => Promise<void> }> {
+  if (mode === 'auto') {
+    const found = await detectIsolation();
+    if (found !== 'none') return { isolation: found };
+    const release = await claimAppDir();
+    return release ? { isolation: 'app-dir', release } : { isolation: 'none' };
+  }
+  if (mode === 'app-dir') {
+    const release = await claimAppDir();
+    if (!release)
+      throw new BuildError('source', '/app is not free (not empty, or another build is using it)');
+    return { isolation: mode, release };
+  }
   if (mode !== 'none' && !((await ensureMountPoint()) && (await probe(mode)))) {
     throw new BuildError('source', `isolation "${mode}" was asked for but does not work on this machine`);
   }
-  return mode;
+  return { isolation: mode };
 }
 
 /** ENV_DIR: one file per config var, name = key, content = value. */

@@ -25,7 +25,8 @@ export interface RunBuildOptions {
   signal?: AbortSignal;
   /**
    * How detect/compile/release see the build dir at /app.
-   * @default 'auto' - bubblewrap, then unshare, then none (build in place, with a warning)
+   * @default 'auto' - bubblewrap, then unshare, then /app itself when it is free ('app-dir',
+   * e.g. in a CodeBuild container), then none (build elsewhere, with a warning)
    */
   isolation?: IsolationMode;
   /** PATH for buildpack processes @default - the PATH of this process */
@@ -34,7 +35,7 @@ export interface RunBuildOptions {
   allowFileProtocol?: boolean;
 }
 
-export type IsolationMode = 'auto' | 'bwrap' | 'unshare' | 'none';
+export type IsolationMode = 'auto' | 'bwrap' | 'unshare' | 'app-dir' | 'none';
 
 export interface BuildpackInfo {
   url: string;

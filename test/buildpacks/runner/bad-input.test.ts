@@ -1,5 +1,5 @@
 // Bad input: each fails the build with a BuildError naming the cause, and no slug is written.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BuildError, type RunBuildOptions, runBuild } from '../../../buildpacks/runner/index.ts';
@@ -134,6 +134,31 @@ describe('bad input', () => {
     expect(err.message).toContain('no `.buildpacks` file');
   });
 
+  it('a cancelled build stops its buildpack processes', async () => {
+    const pidFile = path.join(tempDir(), 'pid');
+    const bp = makeBuildpack(tempDir(), {
+      compile: 'echo $$ > "$(cat "$3/PIDFILE")"; echo started; sleep 60',
+    });
+    const controller = new AbortController();
+    const b = buildOptions(writeTree(tempDir(), { a: 'a' }), {
+      buildpacks: [bp],
+      env: { PIDFILE: pidFile },
+      signal: controller.signal,
+    });
+    const output = b.opts.output;
+    b.opts.output = (l) => {
+      output(l);
+      if (l.includes('started')) controller.abort();
+    };
+    const err = (await runBuild(b.opts).catch((e: unknown) => e)) as BuildError;
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err.message).toBe('the build was cancelled');
+    const pid = readFileSync(pidFile, 'utf8').trim();
+    // gone, or a zombie waiting for init to reap it
+    for (let i = 0; i < 50 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(isRunning(pid)).toBe(false);
+  });
+
   it('leaves the source untouched', async () => {
     const src = writeTree(tempDir(), { Procfile: 'web: true\n', '.slugignore': 'junk\n', junk: 'j' });
     const bp = makeBuildpack(tempDir(), { compile: 'rm -f "$1/Procfile"; echo x > "$1/new"' });
@@ -143,3 +168,11 @@ describe('bad input', () => {
     expect(existsSync(path.join(src, 'new'))).toBe(false);
   });
 });
+
+function isRunning(pid: string): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
 // BUILDPACKS.md "Cases a compatible runner passes": 1-7 and 13-17 (fetching cases are in fetch-cases.test.ts).
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -214,6 +214,31 @@ describe('case 15: buildpacks writing to /app', () => {
       expect(readFileSync(path.join(app, '.heroku/x/file'), 'utf8')).toBe(`${['one', 'two'][i]}\n`);
     }
     expect(existsSync('/app/.heroku/x/file')).toBe(false);
+  });
+});
+
+describe('case 15 without a mount namespace', () => {
+  it('builds at /app itself when /app is free (app-dir, as in a CodeBuild container), then empties it', async () => {
+    const bp = makeBuildpack(tempDir(), {
+      compile:
+        'mkdir -p /app/.heroku/x && echo own > /app/.heroku/x/file && ln -s /app/.heroku/x "$1/x"; [[ "$1" == /app ]]',
+    });
+    const r = await runBuild(buildOptions(source(), { buildpacks: [bp], isolation: 'app-dir' }).opts);
+    expect(r.isolation).toBe('app-dir');
+    const app = extractSlug(r.slugPath);
+    expect(readFileSync(path.join(app, '.heroku/x/file'), 'utf8')).toBe('own\n');
+    expect(readdirSync('/app')).toEqual([]);
+  });
+
+  it('builds elsewhere with a warning when nothing can put the build at /app', async () => {
+    const bp = makeBuildpack(tempDir(), { compile: 'echo "$1" > "$1/build-dir"' });
+    const b = buildOptions(source(), { buildpacks: [bp], isolation: 'none' });
+    const r = await runBuild(b.opts);
+    expect(r.isolation).toBe('none');
+    expect(b.lines.some((l) => l.includes('no private mount namespace'))).toBe(true);
+    expect(readFileSync(path.join(extractSlug(r.slugPath), 'build-dir'), 'utf8')).toBe(
+      `${b.opts.workDir}/app\n`,
+    );
   });
 });
 
