@@ -2,7 +2,7 @@
  * CodeBuild "Build State Change" events (EventBridge) → the build's outcome. The
  * buildspec exports what the build made as exported-variables (all base64 JSON but the
  * image fields): WHARF_IMAGE_URI, WHARF_IMAGE_DIGEST, WHARF_PROCESS_TYPES,
- * WHARF_CONFIG_DEFAULTS, WHARF_BUILDPACKS, WHARF_CACHE_HIT.
+ * WHARF_CONFIG_DEFAULTS, WHARF_BUILDPACKS, WHARF_APP_CONFIG ({ wharfJson, appJson }), WHARF_CACHE_HIT.
  */
 import { ValidationError } from '../../core/errors.ts';
 import type { BuildOutcome } from '../../core/ports.ts';
@@ -76,6 +76,7 @@ export function parseCodeBuildEvent(event: CodeBuildStateEvent): CodeBuildState 
     };
   }
   const digest = exported.get('WHARF_IMAGE_DIGEST');
+  const appConfig = decodeJson<BuildOutcome['appConfig'] | null>(exported.get('WHARF_APP_CONFIG'), null);
   return {
     kind: 'finished',
     buildId,
@@ -90,6 +91,7 @@ export function parseCodeBuildEvent(event: CodeBuildStateEvent): CodeBuildState 
       },
       buildpacks: decodeJson(exported.get('WHARF_BUILDPACKS'), []),
       cacheHit: exported.get('WHARF_CACHE_HIT') === 'true',
+      ...(appConfig ? { appConfig } : {}),
       timings,
     },
   };

@@ -6,7 +6,7 @@
  * Every entry point is idempotent, since events arrive at least once and in any order.
  */
 import type { Artifact, Deployment, HealthCheck, Release } from '../../core/domain.ts';
-import { NotFoundError } from '../../core/errors.ts';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Clock, Ids, InstanceSpec, LogStore, StateStore } from '../../core/ports.ts';
 import type { AlbRouter } from './alb-router.ts';
 import type { CloudMapDiscovery } from './cloudmap-discovery.ts';
@@ -35,6 +35,20 @@ export class EcsReleaseDeployer {
 
   /** Starts the deploy of `version`; a second call for the same version returns the first deployment. */
   async deploy(appName: string, version: number): Promise<Deployment> {
+    const holder = this.o.ids.next('holder');
+    const lease = `deploy/${appName}`;
+    // Held only while the services are updated (seconds), not for the rollout itself.
+    if (!(await this.o.store.acquireLease(lease, holder, 120_000))) {
+      throw new ConflictError(`another deploy of ${appName} is being started: try again in a few seconds`);
+    }
+    try {
+      return await this.deployLeased(appName, version);
+    } finally {
+      await this.o.store.releaseLease(lease, holder);
+    }
+  }
+
+  private async deployLeased(appName: string, version: number): Promise<Deployment> {
     const { store, clock } = this.o;
     const existing = (await store.listDeployments(appName)).find(
       (d) => d.toVersion === version && (d.status === 'running' || d.status === 'complete'),

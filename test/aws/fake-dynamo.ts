@@ -371,3 +371,15 @@ function setValue(p: Parser, item: Item): unknown {
   }
   return value;
 }
+
+/** Serves every DynamoDBDocumentClient in the process from `table` (for composition roots). */
+export function installFakeTable(table: FakeTable) {
+  const mock = mockClient(DynamoDBDocumentClient);
+  mock.on(GetCommand).callsFake((i) => table.get(i));
+  mock.on(PutCommand).callsFake((i) => table.put(i));
+  mock.on(DeleteCommand).callsFake((i) => table.delete(i));
+  mock.on(UpdateCommand).callsFake((i) => table.update(i));
+  mock.on(QueryCommand).callsFake((i) => table.query(i));
+  mock.on(BatchWriteCommand).callsFake((i) => table.batchWrite(i));
+  return mock;
+}
