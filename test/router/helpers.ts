@@ -6,7 +6,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import type { Backend, RouteTableEntry } from '../../core/ports.ts';
 import { LocalRouter, type LocalRouterOptions } from '../../adapters/local/router/index.ts';
 
@@ -159,4 +159,17 @@ export function headerValues(echo: Echo, name: string): string[] {
     if (echo.rawHeaders[i]!.toLowerCase() === name) out.push(echo.rawHeaders[i + 1]!);
   }
   return out;
+}
+
+/** Sends bytes as they are (for requests node:http would refuse to make) and reads until the router closes. */
+export function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let got = '';
+    socket.on('data', (c: Buffer) => {
+      got += c.toString();
+    });
+    socket.on('close', () => resolve(got));
+    socket.on('error', reject);
+  });
 }

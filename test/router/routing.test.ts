@@ -5,6 +5,7 @@ import {
   entry,
   get,
   headerValues,
+  rawExchange,
   startRouter,
   startUpstream,
   type TestRouter,
@@ -175,6 +176,19 @@ describe('LocalRouter routing', () => {
     const moved = await get(r.port, 'sticky.localhost', '/', { headers: { cookie } });
     expect(echoOf(moved).id).not.toBe(pinnedTo);
     expect(moved.headers['set-cookie']?.[0]).toContain(`${STICKY_COOKIE}=${echoOf(moved).id}`);
+  });
+
+  it('refuses two Host headers, and says what to send when there is none', async () => {
+    await r.router.setTable([entry('a.localhost', [up('a1').backend()])]);
+    const twoHosts = await rawExchange(
+      r.port,
+      'GET / HTTP/1.1\r\nHost: a.localhost\r\nHost: evil.localhost\r\nConnection: close\r\n\r\n',
+    );
+    expect(twoHosts).toMatch(/^HTTP\/1\.1 400 /);
+    expect(twoHosts).toContain('more than one Host header');
+    const noHost = await rawExchange(r.port, 'GET / HTTP/1.0\r\n\r\n');
+    expect(noHost).toMatch(/^HTTP\/1\.1 404 /);
+    expect(noHost).toContain('no Host header');
   });
 
   it('refuses a table entry whose path does not start with a slash', async () => {

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 /** What the request scan found besides the headers to forward. */
 export interface RequestScan {
   host: string;
+  /** more than one Host header: ambiguous, refused (RFC 9112 3.2) */
+  duplicateHost: boolean;
   cookie: string;
   /** true when the client sent a body (content-length > 0 or transfer-encoding) */
   hasBody: boolean;
@@ -22,7 +24,7 @@ export interface ForwardContext {
 }
 
 export function newScan(): RequestScan {
-  return { host: '', cookie: '', hasBody: false, requestId: '' };
+  return { host: '', duplicateHost: false, cookie: '', hasBody: false, requestId: '' };
 }
 
 const MAX_REQUEST_ID = 200;
@@ -74,7 +76,10 @@ export function upstreamRequestHeaders(
         if (name.toLowerCase() === 'te') continue;
         break;
       case 4:
-        if (name.toLowerCase() === 'host') scan.host = value;
+        if (name.toLowerCase() === 'host') {
+          if (scan.host !== '') scan.duplicateHost = true;
+          scan.host = value;
+        }
         break;
       case 6: {
         const lower = name.toLowerCase();

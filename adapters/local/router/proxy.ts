@@ -67,6 +67,14 @@ export function handleRequest(state: RouterState, req: IncomingMessage, res: Ser
     );
     return;
   }
+  if (scan.duplicateHost) {
+    sendPage(
+      res,
+      badRequestPage('the request has more than one Host header: send exactly one'),
+      scan.requestId,
+    );
+    return;
+  }
   const host = lookupHost(state.table, scan.host);
   if (host === null) {
     stats.notFound++;

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   badGatewayPage,
+  badRequestPage,
   noInstancesPage,
   sendPageOnSocket,
   unknownHostPage,
@@ -37,6 +38,10 @@ export function handleUpgrade(state: RouterState, req: IncomingMessage, socket: 
     true,
     scan,
   );
+  if (scan.duplicateHost) {
+    sendPageOnSocket(socket, badRequestPage('the request has more than one Host header: send exactly one'));
+    return;
+  }
   const host = lookupHost(state.table, scan.host);
   const route = host === null ? null : matchPath(host, req.url ?? '/');
   if (route === null) {
