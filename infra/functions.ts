@@ -53,6 +53,21 @@ const SETTINGS: Record<
   },
 };
 
+/** esbuild options of every handler: ESM, the AWS SDK inside the bundle, minified, with source maps. */
+export const BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node24',
+  platform: 'node',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // The AWS SDK is bundled, not taken from the runtime: one pinned version, tree-shaken.
+  externalModules: [],
+  // Some CommonJS dependencies call require(); ESM has no require of its own.
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+};
+
 export interface WharfFunctionsProps {
   readonly name: string;
   readonly directory: string;
@@ -142,20 +157,7 @@ export class WharfFunctions extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
       ...(isEventHandler ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2 } : {}),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // The AWS SDK is bundled, not taken from the runtime: one pinned version, tree-shaken.
-        externalModules: [],
-        // Some CommonJS dependencies call require(); ESM has no require of its own.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: BUNDLING,
     });
     return { fn, role };
   }

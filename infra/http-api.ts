@@ -70,13 +70,13 @@ export class WharfHttpApi extends Construct {
       },
     });
     // The webhook route takes less traffic than the API, and is the one open to the internet.
-    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
-    cfnStage.routeSettings = {
+    // RouteSettings is a free-form map, which CDK passes through as is: its keys must be CloudFormation's.
+    (this.stage.node.defaultChild as apigw.CfnStage).addPropertyOverride('RouteSettings', {
       [WEBHOOK_ROUTE]: {
-        throttlingRateLimit: props.webhookThrottle.rateLimit,
-        throttlingBurstLimit: props.webhookThrottle.burstLimit,
+        ThrottlingRateLimit: props.webhookThrottle.rateLimit,
+        ThrottlingBurstLimit: props.webhookThrottle.burstLimit,
       },
-    };
+    });
 
     const [webhookRoute] = this.api.addRoutes({
       path: '/webhooks/{proxy+}',

@@ -96,11 +96,13 @@ export const GENERATED_WILDCARDS: readonly { readonly finding: RegExp; readonly 
     why: 'Log streams of a log group the platform owns (a log group ARN ends in :*).',
   },
   {
-    finding: /^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<[A-Za-z0-9]+>:\*$/,
+    finding:
+      /^Resource::arn:(<AWS::Partition>|[a-z-]+):logs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|\d{12}):log-group:\/aws\/codebuild\/<[A-Za-z0-9]+>:\*$/,
     why: "CodeBuild's default log group of the project and its streams (CDK grants it; Wharf builds log to the build log group).",
   },
   {
-    finding: /^Resource::arn:[^:]+:codebuild:[^:]+:[^:]+:report-group\/<[A-Za-z0-9]+>-\*$/,
+    finding:
+      /^Resource::arn:(<AWS::Partition>|[a-z-]+):codebuild:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|\d{12}):report-group\/<[A-Za-z0-9]+>-\*$/,
     why: 'CodeBuild test-report groups named after the project (CDK grants them to every project).',
   },
   {

@@ -161,7 +161,8 @@ export class AuroraResourceStack extends Stack {
             host,
             ':',
             port,
-            `/${DATABASE_NAME}`,
+            // Aurora PostgreSQL 15+ forces TLS (rds.force_ssl); libpq's `require` encrypts without pinning the RDS CA
+            engine.scheme === 'postgres' ? `/${DATABASE_NAME}?sslmode=require` : `/${DATABASE_NAME}`,
           ]),
         ),
         password,
