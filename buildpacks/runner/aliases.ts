@@ -30,4 +30,4 @@ export function registryTarballUrl(ns: string, name: string): string {
 }
 
 /** Built-in buildpacks, in auto-detect order. */
-export const BUILTIN_ORDER = ['nodejs', 'procfile'] as const;
+export const BUILTIN_ORDER = ['nodejs', 'static', 'procfile'] as const;
