@@ -30,7 +30,8 @@ export function gitEnv(allowFileProtocol: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
   env.GIT_TERMINAL_PROMPT = '0';
-  env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
+  // a deploy key set up by the operator still applies; otherwise ssh must not ask either
+  env.GIT_SSH_COMMAND = process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes';
   if (allowFileProtocol) {
     env.GIT_CONFIG_COUNT = '1';
     env.GIT_CONFIG_KEY_0 = 'protocol.file.allow';
