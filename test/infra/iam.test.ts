@@ -1,0 +1,127 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { describe, expect, it } from 'vitest';
+import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from '../../infra/iam.ts';
+import { asList, iamStatements, synthPlatform, testApp } from './helpers.ts';
+
+const plain = synthPlatform();
+const withDomain = synthPlatform({}, (stack) => ({
+  domain: 'apps.example.com',
+  hostedZone: HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+    hostedZoneId: 'Z123',
+    zoneName: 'example.com',
+  }),
+  tracing: true,
+}));
+
+/** Statements that allow an action on `*` although the action can be scoped, or that allow a whole service. */
+function unscopedGrants(template: Template): string[] {
+  const problems: string[] = [];
+  for (const { where, statement } of iamStatements(template)) {
+    if (statement.Effect !== 'Allow') continue;
+    const actions = asList(statement.Action) as string[];
+    for (const action of actions) {
+      if (action === '*' || action.endsWith(':*'))
+        problems.push(`${where}: ${action} allows a whole service`);
+    }
+    if (asList(statement.Resource).includes('*')) {
+      for (const action of actions) {
+        if (!ACTIONS_WITHOUT_RESOURCE_SCOPE.includes(action))
+          problems.push(`${where}: ${action} on Resource '*'`);
+      }
+    }
+  }
+  return problems;
+}
+
+function statementsWith(template: Template, action: string) {
+  return iamStatements(template).filter(({ statement }) =>
+    (asList(statement.Action) as string[]).includes(action),
+  );
+}
+
+describe('IAM: least privilege', () => {
+  it('the check itself catches an action on * that could be scoped', () => {
+    const stack = new Stack(testApp(), 'Bad');
+    new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 'ecr:GetAuthorizationToken'], resources: ['*'] }),
+    );
+    expect(unscopedGrants(Template.fromStack(stack))).toEqual([
+      expect.stringContaining("s3:GetObject on Resource '*'"),
+    ]);
+  });
+
+  it('grants * only for actions without resource-level permissions, in every configuration', () => {
+    expect(unscopedGrants(plain.template)).toEqual([]);
+    expect(unscopedGrants(withDomain.template)).toEqual([]);
+  });
+
+  it('scopes ECS services to wharf-* in the Wharf cluster', () => {
+    const [create] = statementsWith(plain.template, 'ecs:CreateService');
+    expect(JSON.stringify(create!.statement.Resource)).toMatch(/:service\/".*\/wharf-\*/);
+    expect(create!.statement.Condition).toEqual({ ArnEquals: { 'ecs:cluster': expect.anything() } });
+    const [run] = statementsWith(plain.template, 'ecs:RunTask');
+    expect(JSON.stringify(run!.statement.Resource)).toContain(':task-definition/wharf-*:*');
+    expect(run!.statement.Condition).toHaveProperty('ArnEquals.ecs:cluster');
+  });
+
+  it('passes only the task roles, and only to ECS tasks; the resource stack role only to CloudFormation', () => {
+    const passes = statementsWith(plain.template, 'iam:PassRole').map(({ statement }) => statement);
+    expect(passes).toHaveLength(2);
+    expect(passes).toContainEqual(
+      expect.objectContaining({
+        Resource: [expect.anything(), expect.anything()],
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+    expect(passes).toContainEqual(
+      expect.objectContaining({
+        Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      }),
+    );
+  });
+
+  it('lets the control plane create only wharf-resource-* stacks, and only as the resource stack role', () => {
+    const [create] = statementsWith(plain.template, 'cloudformation:CreateStack');
+    expect(JSON.stringify(create!.statement.Resource)).toContain(':stack/wharf-resource-*/*');
+    expect(create!.statement.Condition).toEqual({
+      StringEquals: { 'cloudformation:RoleArn': expect.anything() },
+    });
+  });
+
+  it('scopes target groups, listener rules and load balancers to wharf-* names', () => {
+    const resources = (action: string) =>
+      statementsWith(plain.template, action).map(({ statement }) => JSON.stringify(statement.Resource));
+    expect(resources('elasticloadbalancing:CreateTargetGroup')).toEqual([
+      expect.stringContaining(':targetgroup/wharf-*/*'),
+    ]);
+    expect(resources('elasticloadbalancing:CreateRule')).toEqual([
+      expect.stringContaining(':listener/app/wharf-alb-*/*/*'),
+    ]);
+    expect(resources('elasticloadbalancing:CreateLoadBalancer')).toEqual([
+      expect.stringContaining(':loadbalancer/app/wharf-alb-*/*'),
+    ]);
+  });
+
+  it('gives the webhook function no ECS, load balancer or CloudFormation permission', () => {
+    const webhookRole = Object.entries(plain.template.findResources('AWS::IAM::Role')).find(([, r]) =>
+      JSON.stringify(r).includes('git host webhooks'),
+    )![0];
+    const actions = iamStatements(plain.template)
+      .filter(({ where }) => where.startsWith(webhookRole.replace(/[0-9A-F]{8}$/, '')))
+      .flatMap(({ statement }) => asList(statement.Action) as string[]);
+    expect(actions).toContain('codebuild:StartBuild');
+    expect(actions.filter((a) => /^(ecs|elasticloadbalancing|cloudformation|iam):/.test(a))).toEqual([]);
+  });
+
+  it('adds Route 53 record changes on the configured zone only when there is one', () => {
+    const zoneGrants = (t: Template) =>
+      statementsWith(t, 'route53:ChangeResourceRecordSets').map(({ statement }) =>
+        JSON.stringify(statement.Resource),
+      );
+    expect(zoneGrants(plain.template)).toHaveLength(1); // the Cloud Map namespace's private zone
+    expect(zoneGrants(withDomain.template)).toContainEqual(expect.stringContaining('hostedzone/Z123'));
+  });
+});
