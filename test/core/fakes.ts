@@ -88,7 +88,10 @@ export class FakeScheduler implements Scheduler {
 }
 
 export class FakeProbe implements HealthProbe {
-  constructor(private readonly scheduler: FakeScheduler) {}
+  private readonly scheduler: FakeScheduler;
+  constructor(scheduler: FakeScheduler) {
+    this.scheduler = scheduler;
+  }
   async check(target: { host: string; port: number }): Promise<boolean> {
     const i = [...this.scheduler.instances.values()].find((x) => x.port === target.port);
     return !!i && i.state !== 'crashed' && this.scheduler.behaviourOf(i) === 'healthy';
