@@ -27,7 +27,7 @@ describe('local resource failures', () => {
     await data.cleanup();
   });
 
-  it('a server that cannot start gives its output in the error and leaves no data dir', async () => {
+  it('a server whose port is taken fails with a clear error and leaves no data dir', async () => {
     const provisioner = new LocalResourceProvisioner({
       dataDir: data.dir,
       allocatePort: async () => takenPort,
@@ -35,7 +35,9 @@ describe('local resource failures', () => {
     });
     const attempt = provisioner.provision('web', 'cache', 'redis', '');
     await expect(attempt).rejects.toBeInstanceOf(ResourceServerStartError);
-    await expect(attempt).rejects.toThrow(/web\/cache failed to start: .*\n[\s\S]*Address already in use/);
+    await expect(attempt).rejects.toThrow(
+      `web/cache failed to start: port ${takenPort} on 127.0.0.1 is in use by another process`,
+    );
     expect(existsSync(provisioner.resourceDir('web', 'cache'))).toBe(false);
     await provisioner.shutdown();
   });

@@ -5,6 +5,7 @@
  * written only once the resource is complete: a dir without it is a half-made one.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Resource, ResourceProvider } from '../../../core/domain.ts';
@@ -15,10 +16,11 @@ import { blobKind, documentKind } from './aws-api-servers.ts';
 import { ResourceServerStartError } from './errors.ts';
 import type { LocalServerKind, ServerContext, ServerFacts } from './kind.ts';
 import { mysqlKind } from './mysql.ts';
-import { freePort } from './net.ts';
+import { freePort, isPortOpen } from './net.ts';
 import { postgresKind } from './postgres.ts';
 import { redisKind } from './redis.ts';
-import { SupervisedServer } from './supervisor.ts';
+import { reapOrphan } from './orphans.ts';
+import { PID_FILE, SupervisedServer } from './supervisor.ts';
 
 export interface LocalResourceProvisionerOptions {
   /** the platform's data dir; resources live under dataDir/resources */
@@ -185,7 +187,17 @@ export class LocalResourceProvisioner implements ResourceProvisioner {
   }
 
   async #start(kind: LocalServerKind, ctx: ServerContext, facts: ServerFacts): Promise<void> {
+    await reapOrphan(ctx.dir);
+    // a readiness check would otherwise take whatever answers on the port for our server
+    if (await isPortOpen(facts.port)) {
+      throw new ResourceServerStartError(
+        `${ctx.app}/${ctx.name}`,
+        `port ${facts.port} on 127.0.0.1 is in use by another process: stop that process (\`ss -ltnp 'sport = :${facts.port}'\` shows it)`,
+        '',
+      );
+    }
     const server = new SupervisedServer({
+      onSpawn: (pid) => writeFileSync(join(ctx.dir, PID_FILE), `${pid}\n`),
       app: ctx.app,
       resource: ctx.name,
       command: kind.command(ctx, facts),

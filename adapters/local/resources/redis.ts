@@ -26,6 +26,8 @@ async function writeConfig(ctx: ServerContext, facts: ServerFacts): Promise<void
     `appendfsync ${ctx.fastDurability ? 'no' : 'everysec'}`,
     'save ""',
     'loglevel warning',
+    // keep the config path in the command line: orphan reaping recognises the server by it
+    'set-proc-title no',
   ];
   await writeFile(configFile(ctx), `${lines.join('\n')}\n`, { mode: 0o600 });
 }

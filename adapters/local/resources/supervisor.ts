@@ -24,8 +24,12 @@ export interface SupervisedServerOptions {
   readonly ready: () => Promise<boolean>;
   readonly startTimeoutMs?: number;
   readonly logs?: LogStore | undefined;
+  /** called with each new process id (to record it for reaping after a platform crash) */
+  readonly onSpawn?: (pid: number) => void;
 }
 
+/** the server's pid, in its resource dir */
+export const PID_FILE = 'server.pid';
 const TAIL_LINES = 40;
 const MAX_BACKOFF_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
@@ -91,6 +95,7 @@ export class SupervisedServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
+    if (child.pid !== undefined) this.#options.onSpawn?.(child.pid);
     child.stdout?.on('data', (c: Buffer) => this.#record('stdout', c));
     child.stderr?.on('data', (c: Buffer) => this.#record('stderr', c));
     child.on('error', (e) => this.#record('stderr', Buffer.from(`${e.message}\n`)));
