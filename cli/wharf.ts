@@ -5,6 +5,7 @@ import { parseArgs } from './args.ts';
 import { apps, create, destroy, info, remote } from './commands/apps.ts';
 import { build, builds, deploy } from './commands/builds.ts';
 import { env, release, route } from './commands/config.ts';
+import { health } from './commands/health.ts';
 import { events, log } from './commands/logs.ts';
 import { ps, restart, run, scale } from './commands/processes.ts';
 import { resource } from './commands/resources.ts';
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   build,
   resource,
   resources: resource,
+  health,
 };
 
 const SPEC = {
@@ -51,6 +53,12 @@ const SPEC = {
     ['api-port'],
     ['router-port'],
     ['dns-port'],
+    ['http'],
+    ['status'],
+    ['interval'],
+    ['timeout'],
+    ['threshold'],
+    ['start-timeout'],
   ],
   booleans: [
     ['json'],
@@ -60,6 +68,7 @@ const SPEC = {
     ['leader'],
     ['sticky'],
     ['no-remote'],
+    ['tcp'],
     ['help', 'h'],
   ],
 };

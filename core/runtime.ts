@@ -127,7 +127,7 @@ export class InstanceRuntime {
       });
       return;
     }
-    if (instance.state === 'starting' && (!prev || prev.instance.state !== 'starting')) {
+    if (instance.state === 'starting' && prev?.instance.state !== 'starting') {
       await this.track(instance, prev);
       return;
     }

@@ -2,8 +2,6 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthCheck } from '../../core/domain.ts';
-import type { HealthStep } from '../../core/discovery/health-monitor.ts';
-import { HealthWatcher } from '../../adapters/local/discovery/health-watcher.ts';
 import { LocalHealthProbe, statusPasses } from '../../adapters/local/health-probe.ts';
 
 const tcp: HealthCheck = {
@@ -94,41 +92,5 @@ describe('LocalHealthProbe', () => {
 
   it('fails an http check against a port where nothing listens', async () => {
     expect(await probe.check({ host: '127.0.0.1', port: await closedPort() }, httpCheck('/'))).toBe(false);
-  });
-});
-
-describe('HealthWatcher', () => {
-  it('takes an instance through healthy, unhealthy, restart and healthy again', async () => {
-    statusNow = 200;
-    const steps: HealthStep[] = [];
-    const watcher = new HealthWatcher({
-      probe: new LocalHealthProbe(),
-      onAction: (id, step) => {
-        expect(id).toBe('i-1');
-        steps.push(step);
-      },
-    });
-    const check = { ...httpCheck('/health'), intervalMs: 20, startTimeoutMs: 5000 };
-    const seen = (n: number) => until(() => steps.length >= n);
-    try {
-      watcher.watch({ id: 'i-1', host: '127.0.0.1', port: appPort, check });
-      await seen(1);
-      expect(steps[0]!.action).toBe('mark-healthy');
-      statusNow = 500;
-      await seen(3);
-      expect(steps.slice(1).map((s) => s.action)).toEqual(['mark-unhealthy', 'restart']);
-      expect(watcher.state('i-1')?.phase).toBe('restarting');
-      statusNow = 200;
-      watcher.restarted('i-1');
-      await seen(4);
-      expect(steps[3]).toMatchObject({ action: 'mark-healthy', state: { restarts: 1 } });
-      // A process exit needs no failed checks to take the instance out.
-      watcher.exited('i-1');
-      expect(steps[4]).toMatchObject({ action: 'mark-unhealthy', healthy: false });
-      expect(watcher.state('i-1')?.phase).toBe('restarting');
-    } finally {
-      watcher.close();
-    }
-    expect(watcher.state('i-1')).toBeUndefined();
   });
 });
