@@ -43,7 +43,7 @@ export class SecretsManagerStore implements SecretStore {
         () => this.options.client.send(new GetSecretValueCommand({ SecretId: id })),
         this.options.backoff,
       );
-      return out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : null);
+      return out?.SecretString ?? (out?.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : null);
     } catch (e) {
       if (e instanceof NotFoundError) return null;
       // A secret scheduled for deletion reads as InvalidRequestException: it is gone for callers.

@@ -20,7 +20,9 @@ export async function handleBuildEvent(deps: BuildEventDeps, event: CodeBuildSta
   // A duplicated event handled at the same moment must not append a second release.
   const lease = `build/${state.buildId}`;
   if (!(await deps.store.acquireLease(lease, deps.holder, 60_000))) {
-    throw new ConflictError(`build ${state.buildId} is being completed by another handler; the event will be retried`);
+    throw new ConflictError(
+      `build ${state.buildId} is being completed by another handler; the event will be retried`,
+    );
   }
   let completed: Awaited<ReturnType<ControlPlane['completeBuild']>>;
   try {

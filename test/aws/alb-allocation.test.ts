@@ -18,7 +18,13 @@ function fleet(apps: number): RouteToPlace[] {
   for (let i = 0; i < apps; i++) {
     const app = `app-${String(i).padStart(3, '0')}`;
     for (const type of TYPES) {
-      routes.push({ routeId: `${app}-${type}`, app, processType: type, domain: `${type}.${app}.example.com`, path: '/' });
+      routes.push({
+        routeId: `${app}-${type}`,
+        app,
+        processType: type,
+        domain: `${type}.${app}.example.com`,
+        path: '/',
+      });
     }
   }
   return routes;
@@ -113,7 +119,11 @@ describe('ALB allocation across shards', () => {
     ];
     const placed = reconcileAllocation(EMPTY_ALLOCATION, two, tiny);
     expect(() =>
-      reconcileAllocation(placed, [...two, { routeId: 'c', app: 'y', processType: 'web', domain: 'd.example.com', path: '/c' }], tiny),
+      reconcileAllocation(
+        placed,
+        [...two, { routeId: 'c', app: 'y', processType: 'web', domain: 'd.example.com', path: '/c' }],
+        tiny,
+      ),
     ).toThrow(AlbCapacityError);
   });
 });

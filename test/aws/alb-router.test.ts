@@ -20,7 +20,13 @@ const elb = mockClient(ElasticLoadBalancingV2Client);
 afterAll(() => elb.restore());
 
 const LISTENERS = ['arn:listener/0', 'arn:listener/1'];
-const entry = (routeId: string, app: string, domain: string, path = '/', sticky = false): RouteTableEntry => ({
+const entry = (
+  routeId: string,
+  app: string,
+  domain: string,
+  path = '/',
+  sticky = false,
+): RouteTableEntry => ({
   routeId,
   app,
   domain,
@@ -49,7 +55,9 @@ describe('AlbRouter', () => {
   beforeEach(() => {
     elb.reset();
     let n = 0;
-    elb.on(CreateTargetGroupCommand).callsFake((i) => ({ TargetGroups: [{ TargetGroupArn: `arn:tg/${i.Name}` }] }));
+    elb
+      .on(CreateTargetGroupCommand)
+      .callsFake((i) => ({ TargetGroups: [{ TargetGroupArn: `arn:tg/${i.Name}` }] }));
     elb.on(CreateRuleCommand).callsFake(() => ({ Rules: [{ RuleArn: `arn:rule/${++n}` }] }));
     elb.on(ModifyTargetGroupAttributesCommand).resolves({});
     elb.on(DeleteRuleCommand).resolves({});
@@ -87,7 +95,10 @@ describe('AlbRouter', () => {
       ],
       Actions: [{ Type: 'forward', TargetGroupArn: expect.stringMatching(/^arn:tg\/w0-shop-/) }],
     });
-    const root = rules.find((r) => r.Conditions!.length === 1 && r.Conditions![0]!.HostHeaderConfig!.Values![0] === 'shop.example.com')!;
+    const root = rules.find(
+      (r) =>
+        r.Conditions!.length === 1 && r.Conditions![0]!.HostHeaderConfig!.Values![0] === 'shop.example.com',
+    )!;
     expect(api.Priority!).toBeLessThan(root.Priority!);
     const attrs = elb.commandCalls(ModifyTargetGroupAttributesCommand).map((c) => c.args[0].input);
     const webTg = api.Actions![0]!.TargetGroupArn;
@@ -96,7 +107,10 @@ describe('AlbRouter', () => {
       { Key: 'stickiness.enabled', Value: 'true' },
       { Key: 'stickiness.type', Value: 'lb_cookie' },
     ]);
-    expect(attrs.find((a) => a.TargetGroupArn !== webTg)!.Attributes).toContainEqual({ Key: 'stickiness.enabled', Value: 'false' });
+    expect(attrs.find((a) => a.TargetGroupArn !== webTg)!.Attributes).toContainEqual({
+      Key: 'stickiness.enabled',
+      Value: 'false',
+    });
     expect(await router.targetGroupArns('shop', 'api')).toEqual([expect.stringMatching(/^arn:tg\/w0-shop-/)]);
   });
 
@@ -117,7 +131,9 @@ describe('AlbRouter', () => {
   it('takes over a rule whose priority a crashed earlier attempt already created', async () => {
     const { router } = make();
     elb.on(CreateRuleCommand).rejects(Object.assign(new Error('Priority in use'), { name: 'PriorityInUse' }));
-    elb.on(DescribeRulesCommand).callsFake(() => ({ Rules: [{ RuleArn: 'arn:rule/old', Priority: '47501' }] }));
+    elb
+      .on(DescribeRulesCommand)
+      .callsFake(() => ({ Rules: [{ RuleArn: 'arn:rule/old', Priority: '47501' }] }));
     elb.on(ModifyRuleCommand).resolves({});
     await router.setTable([entry('r1', 'shop', 'shop.example.com')]);
     expect(elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input).toMatchObject({ RuleArn: 'arn:rule/old' });
@@ -132,7 +148,9 @@ describe('AlbRouter', () => {
       'arn:listener/1',
       'arn:listener/1',
     ]);
-    const err = await router.setTable([1, 2, 3, 4, 5].map((i) => entry(`r${i}`, `app${i}`, `a${i}.example.com`))).catch((e: unknown) => e);
+    const err = await router
+      .setTable([1, 2, 3, 4, 5].map((i) => entry(`r${i}`, `app${i}`, `a${i}.example.com`)))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WharfError);
     expect((err as WharfError).code).toBe('unavailable');
     expect((err as Error).message).toMatch(/raise albShards/);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { awsCall, translateAwsError, withBackoff } from '../../adapters/aws/aws-errors.ts';
 import { ConflictError, NotFoundError, ValidationError, WharfError } from '../../core/errors.ts';
 
-const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} happened`), { name, ...extra });
+const named = (name: string, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(`${name} happened`), { name, ...extra });
 
 describe('AWS error edge', () => {
   it('retries throttled calls with growing, capped waits, then succeeds', async () => {
@@ -41,10 +42,13 @@ describe('AWS error edge', () => {
   it('does not retry other errors, and honours the SDK throttling flag', async () => {
     let calls = 0;
     await expect(
-      withBackoff(async () => {
-        calls++;
-        throw named('AccessDeniedException');
-      }, { sleep: async () => {} }),
+      withBackoff(
+        async () => {
+          calls++;
+          throw named('AccessDeniedException');
+        },
+        { sleep: async () => {} },
+      ),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(calls).toBe(1);
     let flagged = 0;
@@ -58,7 +62,10 @@ describe('AWS error edge', () => {
   });
 
   it('maps SDK exceptions to core errors and the API codes', () => {
-    const ccf = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    const ccf = new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+    });
     expect(translateAwsError(ccf, 'x')).toBeInstanceOf(ConflictError);
     expect(translateAwsError(named('ResourceNotFoundException'), 'x')).toBeInstanceOf(NotFoundError);
     expect(translateAwsError(named('ServiceNotFoundException'), 'x')).toBeInstanceOf(NotFoundError);

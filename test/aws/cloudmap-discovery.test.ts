@@ -36,7 +36,13 @@ describe('CloudMapDiscovery', () => {
       Name: 'web.shop',
       NamespaceId: 'ns-1',
       CreatorRequestId: 'wharf-web.shop',
-      DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: 10 }, { Type: 'SRV', TTL: 10 }] },
+      DnsConfig: {
+        RoutingPolicy: 'MULTIVALUE',
+        DnsRecords: [
+          { Type: 'A', TTL: 10 },
+          { Type: 'SRV', TTL: 10 },
+        ],
+      },
       HealthCheckCustomConfig: { FailureThreshold: 1 },
       Tags: [{ Key: 'wharf:service', Value: 'web.shop' }],
     });
@@ -49,7 +55,11 @@ describe('CloudMapDiscovery', () => {
       .resolvesOnce({ Services: [{ Id: 'a', Arn: 'arn:a', Name: 'web.blog' }], NextToken: 'n' })
       .resolvesOnce({ Services: [{ Id: 'b', Arn: 'arn:b', Name: 'worker.shop' }] });
     expect((await make().ensureService('shop', 'worker')).id).toBe('b');
-    expect(sd.commandCalls(ListServicesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, undefined, 'n']);
+    expect(sd.commandCalls(ListServicesCommand).map((c) => c.args[0].input.NextToken)).toEqual([
+      undefined,
+      undefined,
+      'n',
+    ]);
     expect(sd.commandCalls(ListServicesCommand)[0]!.args[0].input.Filters).toEqual([
       { Name: 'NAMESPACE_ID', Values: ['ns-1'], Condition: 'EQ' },
     ]);
@@ -66,10 +76,18 @@ describe('CloudMapDiscovery', () => {
       ServiceId: 'l',
       InstanceId: 'leader',
       CreatorRequestId: 'task-1-4',
-      Attributes: { AWS_INSTANCE_IPV4: '10.0.0.9', AWS_INSTANCE_PORT: '5000', WHARF_INSTANCE_ID: 'task-1', WHARF_TERM: '4' },
+      Attributes: {
+        AWS_INSTANCE_IPV4: '10.0.0.9',
+        AWS_INSTANCE_PORT: '5000',
+        WHARF_INSTANCE_ID: 'task-1',
+        WHARF_TERM: '4',
+      },
     });
     await d.setLeader('shop', 'web', null, 5);
-    expect(sd.commandCalls(DeregisterInstanceCommand)[0]!.args[0].input).toEqual({ ServiceId: 'l', InstanceId: 'leader' });
+    expect(sd.commandCalls(DeregisterInstanceCommand)[0]!.args[0].input).toEqual({
+      ServiceId: 'l',
+      InstanceId: 'leader',
+    });
   });
 
   it('removes an app: deregisters every instance (paged) and deletes its services only', async () => {
@@ -80,7 +98,9 @@ describe('CloudMapDiscovery', () => {
         { Id: 'o', Arn: 'arn:o', Name: 'web.shopping' },
       ],
     });
-    sd.on(ListInstancesCommand, { ServiceId: 'w' }).resolvesOnce({ Instances: [{ Id: 't1' }], NextToken: 'x' }).resolvesOnce({ Instances: [{ Id: 't2' }] });
+    sd.on(ListInstancesCommand, { ServiceId: 'w' })
+      .resolvesOnce({ Instances: [{ Id: 't1' }], NextToken: 'x' })
+      .resolvesOnce({ Instances: [{ Id: 't2' }] });
     sd.on(ListInstancesCommand, { ServiceId: 'l' }).resolves({ Instances: [{ Id: 'leader' }] });
     sd.on(DeregisterInstanceCommand).resolves({});
     sd.on(DeleteServiceCommand).resolves({});

@@ -65,15 +65,21 @@ describe('CloudWatchLogStore', () => {
       .resolves({ events: [ev(1, 'build/build-1/uuid')] });
     const lines = await store.query('shop', { source: 'build', instance: 'build-1' });
     expect(sleeps.filter((s) => s < 0)).toEqual([-50]);
-    expect(cw.commandCalls(FilterLogEventsCommand)[0]!.args[0].input.logStreamNamePrefix).toBe('build/build-1');
+    expect(cw.commandCalls(FilterLogEventsCommand)[0]!.args[0].input.logStreamNamePrefix).toBe(
+      'build/build-1',
+    );
     expect(lines[0]).toMatchObject({ source: 'build', instance: 'build-1', text: 'line 1' });
     await store.query('shop', { source: 'worker', instance: 'abc' });
-    expect(cw.commandCalls(FilterLogEventsCommand).at(-1)!.args[0].input.logStreamNamePrefix).toBe('worker/worker/abc');
+    expect(cw.commandCalls(FilterLogEventsCommand).at(-1)!.args[0].input.logStreamNamePrefix).toBe(
+      'worker/worker/abc',
+    );
   });
 
   it('reads an app without a log group as no lines', async () => {
     const { store } = make();
-    cw.on(FilterLogEventsCommand).rejects(new ResourceNotFoundException({ message: 'no group', $metadata: {} }));
+    cw.on(FilterLogEventsCommand).rejects(
+      new ResourceNotFoundException({ message: 'no group', $metadata: {} }),
+    );
     expect(await store.query('new-app', {})).toEqual([]);
   });
 
@@ -83,9 +89,19 @@ describe('CloudWatchLogStore', () => {
       .rejectsOnce(new ResourceNotFoundException({ message: 'no stream', $metadata: {} }))
       .resolves({});
     cw.on(CreateLogStreamCommand).resolves({});
-    store.append({ at: '2026-11-25T10:00:01.000Z', app: 'shop', source: 'platform', instance: null, stream: 'stdout', text: 'deploying v3' });
+    store.append({
+      at: '2026-11-25T10:00:01.000Z',
+      app: 'shop',
+      source: 'platform',
+      instance: null,
+      stream: 'stdout',
+      text: 'deploying v3',
+    });
     await store.flush();
-    expect(cw.commandCalls(CreateLogStreamCommand)[0]!.args[0].input).toEqual({ logGroupName: '/wharf/apps/shop', logStreamName: 'platform/wharf' });
+    expect(cw.commandCalls(CreateLogStreamCommand)[0]!.args[0].input).toEqual({
+      logGroupName: '/wharf/apps/shop',
+      logStreamName: 'platform/wharf',
+    });
     expect(cw.commandCalls(PutLogEventsCommand)[1]!.args[0].input).toEqual({
       logGroupName: '/wharf/apps/shop',
       logStreamName: 'platform/wharf',
@@ -101,8 +117,16 @@ describe('liveTail', () => {
     cw.reset();
     async function* stream() {
       yield { sessionStart: { sessionId: 's' } };
-      yield { sessionUpdate: { sessionResults: [{ logStreamName: 'web/web/t1', timestamp: 1_800_000_000_000, message: 'hello' }] } };
-      yield { sessionUpdate: { sessionResults: [{ logStreamName: 'web/web/t2', timestamp: 1_800_000_000_001, message: 'world' }] } };
+      yield {
+        sessionUpdate: {
+          sessionResults: [{ logStreamName: 'web/web/t1', timestamp: 1_800_000_000_000, message: 'hello' }],
+        },
+      };
+      yield {
+        sessionUpdate: {
+          sessionResults: [{ logStreamName: 'web/web/t2', timestamp: 1_800_000_000_001, message: 'world' }],
+        },
+      };
     }
     cw.on(StartLiveTailCommand).resolves({ responseStream: stream() } as never);
     const lines: LogLine[] = [];

@@ -56,10 +56,22 @@ describe('CodeBuildBuilder', () => {
         { name: 'WHARF_BUILD_ID', value: 'build-1', type: 'PLAINTEXT' },
         { name: 'WHARF_APP', value: 'shop', type: 'PLAINTEXT' },
         { name: 'WHARF_SOURCE_VERSION', value: 'abc123', type: 'PLAINTEXT' },
-        { name: 'WHARF_IMAGE_REPOSITORY', value: '1.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps', type: 'PLAINTEXT' },
+        {
+          name: 'WHARF_IMAGE_REPOSITORY',
+          value: '1.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps',
+          type: 'PLAINTEXT',
+        },
         { name: 'WHARF_IMAGE_TAG', value: 'shop-build-1', type: 'PLAINTEXT' },
-        { name: 'WHARF_BUILD_ENV', value: Buffer.from('{"NODE_ENV":"production"}').toString('base64'), type: 'PLAINTEXT' },
-        { name: 'WHARF_BUILDPACKS', value: 'https://github.com/heroku/heroku-buildpack-nodejs', type: 'PLAINTEXT' },
+        {
+          name: 'WHARF_BUILD_ENV',
+          value: Buffer.from('{"NODE_ENV":"production"}').toString('base64'),
+          type: 'PLAINTEXT',
+        },
+        {
+          name: 'WHARF_BUILDPACKS',
+          value: 'https://github.com/heroku/heroku-buildpack-nodejs',
+          type: 'PLAINTEXT',
+        },
       ],
       cacheOverride: { type: 'S3', location: 'wharf-bucket/cache/shop' },
       logsConfigOverride: {
@@ -73,7 +85,11 @@ describe('CodeBuildBuilder', () => {
   it('clones from git with the token as a Secrets Manager variable, and builds Dockerfiles on the docker project', async () => {
     cb.on(StartBuildCommand).resolves({ build: { id: 'x' } });
     await builder('wharf/git-token/shop').build(
-      { ...request, source: { kind: 'git', url: 'https://github.com/o/r.git', ref: 'abc123' }, buildpacks: ['dockerfile'] },
+      {
+        ...request,
+        source: { kind: 'git', url: 'https://github.com/o/r.git', ref: 'abc123' },
+        buildpacks: ['dockerfile'],
+      },
       () => {},
     );
     const input = cb.commandCalls(StartBuildCommand)[0]!.args[0].input;
@@ -87,7 +103,9 @@ describe('CodeBuildBuilder', () => {
       ]),
     );
     expect(input.environmentVariablesOverride!.some((v) => v.name === 'WHARF_BUILDPACKS')).toBe(false);
-    await expect(builder().build({ ...request, source: { kind: 'dir', path: '/tmp/x' } }, () => {})).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      builder().build({ ...request, source: { kind: 'dir', path: '/tmp/x' } }, () => {}),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 });
 
@@ -102,7 +120,14 @@ describe('CodeBuild state events', () => {
         'exported-environment-variables': exported,
         phases: [
           { 'phase-type': 'INSTALL', 'phase-status': 'SUCCEEDED', 'duration-in-seconds': 3 },
-          { 'phase-type': 'BUILD', 'phase-status': status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED', 'duration-in-seconds': 40, 'phase-context': ['COMMAND_EXECUTION_ERROR: Error while executing command: bin/compile. Reason: exit status 1'] },
+          {
+            'phase-type': 'BUILD',
+            'phase-status': status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+            'duration-in-seconds': 40,
+            'phase-context': [
+              'COMMAND_EXECUTION_ERROR: Error while executing command: bin/compile. Reason: exit status 1',
+            ],
+          },
         ],
       },
     },
@@ -111,7 +136,10 @@ describe('CodeBuild state events', () => {
   it('turns a success into the image artifact with process types, config defaults and timings', () => {
     const state = parseCodeBuildEvent(
       event('SUCCEEDED', [
-        { name: 'WHARF_IMAGE_URI', value: '1.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps@sha256:' + 'b'.repeat(64) },
+        {
+          name: 'WHARF_IMAGE_URI',
+          value: '1.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps@sha256:' + 'b'.repeat(64),
+        },
         { name: 'WHARF_IMAGE_DIGEST', value: 'sha256:' + 'b'.repeat(64) },
         { name: 'WHARF_PROCESS_TYPES', value: b64({ web: 'npm start' }) },
         { name: 'WHARF_CONFIG_DEFAULTS', value: b64({ NODE_ENV: 'production' }) },
@@ -153,7 +181,10 @@ describe('CodeBuild state events', () => {
 describe('S3ArtifactStore extras', () => {
   it('presigns a source upload URL for wharf deploy', async () => {
     const store = new S3ArtifactStore({
-      s3: new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } }),
+      s3: new S3Client({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
+      }),
       bucket: 'wharf-bucket',
     });
     const upload = await store.presignSourceUpload('shop', 'abcdef0123456789');
@@ -170,7 +201,11 @@ describe('S3ArtifactStore extras', () => {
   it('removes an image artifact from ECR by digest', async () => {
     ecr.reset();
     ecr.on(BatchDeleteImageCommand).resolves({});
-    const store = new S3ArtifactStore({ s3: new S3Client({ region: 'eu-west-1' }), bucket: 'b', ecr: new ECRClient({ region: 'eu-west-1' }) });
+    const store = new S3ArtifactStore({
+      s3: new S3Client({ region: 'eu-west-1' }),
+      bucket: 'b',
+      ecr: new ECRClient({ region: 'eu-west-1' }),
+    });
     await store.remove(`111122223333.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps@sha256:${'c'.repeat(64)}`);
     expect(ecr.commandCalls(BatchDeleteImageCommand)[0]!.args[0].input).toEqual({
       registryId: '111122223333',

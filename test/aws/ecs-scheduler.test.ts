@@ -59,7 +59,15 @@ describe('EcsScheduler', () => {
     await scheduler().deployService({
       spec,
       desiredCount: 2,
-      health: { kind: 'http', path: '/health', status: 204, intervalMs: 5000, timeoutMs: 2000, threshold: 2, startTimeoutMs: 10_000 },
+      health: {
+        kind: 'http',
+        path: '/health',
+        status: 204,
+        intervalMs: 5000,
+        timeoutMs: 2000,
+        threshold: 2,
+        startTimeoutMs: 10_000,
+      },
       targetGroupArns: ['arn:tg'],
       registryArn: 'arn:cloudmap:web.shop',
     });
@@ -87,7 +95,12 @@ describe('EcsScheduler', () => {
       { name: 'NODE_ENV', value: 'production' },
       { name: 'PORT', value: '5000' },
     ]);
-    expect(c.secrets).toEqual([{ name: 'DATABASE_URL', valueFrom: 'arn:aws:secretsmanager:eu-west-1:1:secret:wharf/resources/shop/db' }]);
+    expect(c.secrets).toEqual([
+      {
+        name: 'DATABASE_URL',
+        valueFrom: 'arn:aws:secretsmanager:eu-west-1:1:secret:wharf/resources/shop/db',
+      },
+    ]);
     expect(c.logConfiguration).toEqual({
       logDriver: 'awslogs',
       options: {
@@ -99,7 +112,10 @@ describe('EcsScheduler', () => {
       },
     });
     expect(c.healthCheck).toEqual({
-      command: ['CMD-SHELL', `test "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PORT/health")" = "204" || exit 1`],
+      command: [
+        'CMD-SHELL',
+        `test "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PORT/health")" = "204" || exit 1`,
+      ],
       interval: 5,
       timeout: 2,
       retries: 2,
@@ -110,7 +126,13 @@ describe('EcsScheduler', () => {
   it('creates a missing service with rolling deploys, circuit breaker, 100/200 %, Cloud Map and the target group', async () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ reason: 'MISSING' }] });
     ecs.on(CreateServiceCommand).resolves({});
-    const out = await scheduler().deployService({ spec, desiredCount: 2, health: null, targetGroupArns: ['arn:tg'], registryArn: 'arn:cm' });
+    const out = await scheduler().deployService({
+      spec,
+      desiredCount: 2,
+      health: null,
+      targetGroupArns: ['arn:tg'],
+      registryArn: 'arn:cm',
+    });
     expect(out).toEqual({ taskDefinitionArn: TD_ARN, created: true });
     expect(ecs.commandCalls(CreateServiceCommand)[0]!.args[0].input).toEqual({
       cluster: 'wharf',
@@ -125,7 +147,11 @@ describe('EcsScheduler', () => {
         maximumPercent: 200,
       },
       networkConfiguration: {
-        awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-tasks'], assignPublicIp: 'DISABLED' },
+        awsvpcConfiguration: {
+          subnets: ['subnet-a', 'subnet-b'],
+          securityGroups: ['sg-tasks'],
+          assignPublicIp: 'DISABLED',
+        },
       },
       loadBalancers: [{ targetGroupArn: 'arn:tg', containerName: 'web', containerPort: 5000 }],
       serviceRegistries: [{ registryArn: 'arn:cm' }],
@@ -137,17 +163,29 @@ describe('EcsScheduler', () => {
   });
 
   it('updates an active service in place, retrying a throttled call with backoff', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'wharf_shop_web', status: 'ACTIVE', desiredCount: 2 }] });
+    ecs
+      .on(DescribeServicesCommand)
+      .resolves({ services: [{ serviceName: 'wharf_shop_web', status: 'ACTIVE', desiredCount: 2 }] });
     ecs
       .on(UpdateServiceCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
       .resolves({});
-    const out = await scheduler().deployService({ spec: { ...spec, processType: 'worker' }, desiredCount: 1, health: null });
+    const out = await scheduler().deployService({
+      spec: { ...spec, processType: 'worker' },
+      desiredCount: 1,
+      health: null,
+    });
     expect(out.created).toBe(false);
     const calls = ecs.commandCalls(UpdateServiceCommand);
     expect(calls).toHaveLength(3);
-    expect(calls[2]!.args[0].input).toMatchObject({ service: 'wharf_shop_worker', taskDefinition: TD_ARN, desiredCount: 1, loadBalancers: [], serviceRegistries: [] });
+    expect(calls[2]!.args[0].input).toMatchObject({
+      service: 'wharf_shop_worker',
+      taskDefinition: TD_ARN,
+      desiredCount: 1,
+      loadBalancers: [],
+      serviceRegistries: [],
+    });
     expect(waits).toEqual([50, 100]);
   });
 
@@ -155,14 +193,27 @@ describe('EcsScheduler', () => {
     ecs.on(UpdateServiceCommand).resolves({});
     ecs.on(DeleteServiceCommand).resolves({});
     await scheduler().scale('shop', 'worker', 4);
-    expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({ cluster: 'wharf', service: 'wharf_shop_worker', desiredCount: 4 });
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
+      cluster: 'wharf',
+      service: 'wharf_shop_worker',
+      desiredCount: 4,
+    });
     await scheduler().removeService('shop', 'worker');
-    expect(ecs.commandCalls(DeleteServiceCommand)[0]!.args[0].input).toEqual({ cluster: 'wharf', service: 'wharf_shop_worker', force: true });
+    expect(ecs.commandCalls(DeleteServiceCommand)[0]!.args[0].input).toEqual({
+      cluster: 'wharf',
+      service: 'wharf_shop_worker',
+      force: true,
+    });
   });
 
   it('runs a one-off task with the command overridden', async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:1:task/wharf/abc123' }] });
-    const arn = await scheduler().runTask({ ...spec, processType: 'run', command: 'rake db:migrate', oneOff: true });
+    const arn = await scheduler().runTask({
+      ...spec,
+      processType: 'run',
+      command: 'rake db:migrate',
+      oneOff: true,
+    });
     expect(arn).toMatch(/abc123$/);
     expect(ecs.commandCalls(RunTaskCommand)[0]!.args[0].input).toMatchObject({
       cluster: 'wharf',
@@ -194,9 +245,18 @@ describe('EcsScheduler', () => {
     }));
     const shop = await scheduler().list('shop');
     expect(ecs.commandCalls(ListTasksCommand)).toHaveLength(2);
-    expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input.tasks!.length)).toEqual([100, 50]);
+    expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input.tasks!.length)).toEqual([
+      100, 50,
+    ]);
     expect(shop).toHaveLength(75);
-    expect(shop[0]).toMatchObject({ app: 'shop', processType: 'web', releaseVersion: 3, state: 'up', host: '10.0.0.1', port: 5000 });
+    expect(shop[0]).toMatchObject({
+      app: 'shop',
+      processType: 'web',
+      releaseVersion: 3,
+      state: 'up',
+      host: '10.0.0.1',
+      port: 5000,
+    });
   });
 
   it('stops and restarts tasks with StopTask', async () => {
@@ -211,7 +271,15 @@ describe('EcsScheduler', () => {
     expect(taskSizeFromEnv({ WHARF_CPU: '1', WHARF_MEMORY: '4 GB' })).toEqual({ cpu: 1024, memory: 4096 });
     expect(() => taskSizeFromEnv({ WHARF_CPU: '3' })).toThrow(ValidationError);
     expect(() => taskSizeFromEnv({ WHARF_CPU: '0.25', WHARF_MEMORY: '8 GB' })).toThrow(/0.25 vCPU/);
-    expect(renderHealthCheck({ kind: 'tcp', intervalMs: 2000, timeoutMs: 500, threshold: 20, startTimeoutMs: 900_000 })).toEqual({
+    expect(
+      renderHealthCheck({
+        kind: 'tcp',
+        intervalMs: 2000,
+        timeoutMs: 500,
+        threshold: 20,
+        startTimeoutMs: 900_000,
+      }),
+    ).toEqual({
       command: ['CMD-SHELL', 'bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" || exit 1'],
       interval: 5,
       timeout: 2,

@@ -33,7 +33,12 @@ export function setLambdaEnv(): void {
   Object.assign(process.env, LAMBDA_ENV);
 }
 
-export function httpEvent(method: string, path: string, headers: Record<string, string>, body?: Buffer | string) {
+export function httpEvent(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer | string,
+) {
   const raw = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
   return {
     version: '2.0',

@@ -38,7 +38,11 @@ function setup() {
   cloudMap.on(CreateServiceCommand).callsFake(async (input) => {
     const existing = services.get(input.Name);
     if (existing) return { Service: { Id: existing.id, Arn: existing.arn, Name: existing.name } };
-    const s = { id: `srv-${services.size}`, arn: `arn:aws:servicediscovery:eu-west-1:1:service/srv-${services.size}`, name: input.Name };
+    const s = {
+      id: `srv-${services.size}`,
+      arn: `arn:aws:servicediscovery:eu-west-1:1:service/srv-${services.size}`,
+      name: input.Name,
+    };
     services.set(input.Name, s);
     return { Service: { Id: s.id, Arn: s.arn, Name: s.name } };
   });
@@ -51,14 +55,19 @@ function setup() {
     registered.delete(`${input.ServiceId}/${input.InstanceId}`);
     return { OperationId: 'op' };
   });
-  const discovery = new CloudMapDiscovery({ client: new ServiceDiscoveryClient({ region: 'eu-west-1' }), namespaceId: 'ns-1', namespaceName: 'wharf.internal' });
+  const discovery = new CloudMapDiscovery({
+    client: new ServiceDiscoveryClient({ region: 'eu-west-1' }),
+    namespaceId: 'ns-1',
+    namespaceName: 'wharf.internal',
+  });
   const store = new DynamoLeaderStore({ client, tableName: 't' });
   const leaders = new LeaderKeeper({ store, discovery });
   const terms: { term: number; leaderId: string | null }[] = [];
   const put = table.put.bind(table);
   table.put = async (input) => {
     const out = await put(input);
-    if (input.Item['sk'] === 'TERM') terms.push(input.Item['data'] as { term: number; leaderId: string | null });
+    if (input.Item['sk'] === 'TERM')
+      terms.push(input.Item['data'] as { term: number; leaderId: string | null });
     return out;
   };
   const deployer = { onTaskStopped: async () => {}, onServiceDeployment: async () => null };
@@ -69,7 +78,11 @@ function setup() {
   return { store, leaders, deployer, terms, services, leaderRecord };
 }
 
-async function replay(events: readonly ReturnType<typeof taskEvent>[], deps: ReturnType<typeof setup>, parallel: number) {
+async function replay(
+  events: readonly ReturnType<typeof taskEvent>[],
+  deps: ReturnType<typeof setup>,
+  parallel: number,
+) {
   for (let i = 0; i < events.length; i += parallel) {
     await Promise.all(events.slice(i, i + parallel).map((e) => handleEcsEvent(deps, e)));
   }
@@ -108,7 +121,10 @@ describe('leader from ECS task events', () => {
       await replay(noisy, deps, 4);
       const final = await deps.store.term('shop', 'web');
       expect(final.leaderId).toBe('task-b');
-      expect(deps.leaderRecord()).toMatchObject({ AWS_INSTANCE_IPV4: '10.0.1.2', WHARF_INSTANCE_ID: 'task-b' });
+      expect(deps.leaderRecord()).toMatchObject({
+        AWS_INSTANCE_IPV4: '10.0.1.2',
+        WHARF_INSTANCE_ID: 'task-b',
+      });
       // Every term names one leader: terms strictly increase, none written twice.
       const numbers = deps.terms.map((t) => t.term);
       expect(new Set(numbers).size).toBe(numbers.length);
@@ -131,7 +147,10 @@ describe('leader from ECS task events', () => {
 
   it('ignores tasks that are not Wharf services and one-off runs', async () => {
     const deps = setup();
-    const foreign = taskEvent(A, 1, 'RUNNING', 'HEALTHY', { group: 'service:someone-else', taskDefinitionArn: 'arn:x:task-definition/other:1' });
+    const foreign = taskEvent(A, 1, 'RUNNING', 'HEALTHY', {
+      group: 'service:someone-else',
+      taskDefinitionArn: 'arn:x:task-definition/other:1',
+    });
     expect(await handleEcsEvent(deps, foreign)).toMatch(/ignored/);
     const oneOff = taskEvent(A, 1, 'RUNNING', 'HEALTHY', { startedBy: 'wharf-run' });
     expect(await handleEcsEvent(deps, oneOff)).toBe('one-off task');

@@ -1,6 +1,12 @@
 /** Secrets Manager and S3 adapters against their contracts, each SDK client backed by a small in-memory fake. */
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -30,7 +36,8 @@ const meta = { $metadata: {} };
 secretStoreContract('Secrets Manager (aws-sdk-client-mock over an in-memory fake)', async () => {
   const secrets = new Map<string, { value: string; deleted: boolean }>();
   sm.reset();
-  const missing = () => new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", ...meta });
+  const missing = () =>
+    new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", ...meta });
   const scheduled = () => new InvalidRequestException({ message: 'marked for deletion', ...meta });
   sm.on(GetSecretValueCommand).callsFake(({ SecretId }) => {
     const s = secrets.get(SecretId);
@@ -60,7 +67,10 @@ secretStoreContract('Secrets Manager (aws-sdk-client-mock over an in-memory fake
     secrets.get(SecretId)!.deleted = false;
     return {};
   });
-  return new SecretsManagerStore({ client: new SecretsManagerClient({ region: 'eu-west-1' }), prefix: 'wharf/' });
+  return new SecretsManagerStore({
+    client: new SecretsManagerClient({ region: 'eu-west-1' }),
+    prefix: 'wharf/',
+  });
 });
 
 artifactStoreContract('S3 (aws-sdk-client-mock over an in-memory bucket)', async () => {

@@ -21,7 +21,10 @@ export function githubExamples(name: string): Record<string, unknown>[] {
 }
 
 export function payload(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./payloads/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`./payloads/${file}`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 export interface Delivery {
@@ -44,7 +47,12 @@ export function deliver(
     case 'github':
       return {
         body: raw,
-        headers: { ...base, 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${sig}` },
+        headers: {
+          ...base,
+          'x-github-event': event,
+          'x-github-delivery': id,
+          'x-hub-signature-256': `sha256=${sig}`,
+        },
       };
     case 'gitlab':
       return {

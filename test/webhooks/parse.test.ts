@@ -46,30 +46,64 @@ describe('GitHub deliveries (octokit examples)', () => {
       deliveryId: 'github:abc',
     });
     const issues = deliver('github', 'issues', JSON.stringify(githubExamples('issues')[0]), SECRET);
-    expect(parseDelivery('github', issues.headers, issues.body.toString())).toMatchObject({ kind: 'other', name: 'issues' });
+    expect(parseDelivery('github', issues.headers, issues.body.toString())).toMatchObject({
+      kind: 'other',
+      name: 'issues',
+    });
   });
 });
 
 describe('GitLab, Bitbucket Cloud and Gitea deliveries (documentation payloads)', () => {
   it.each([
-    ['gitlab', 'Push Hook', 'gitlab-push.json', 'master', 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7', 'mike/diaspora'],
-    ['bitbucket', 'repo:push', 'bitbucket-push.json', 'main', '709d658dc5b6d6afcd46049c2f332ee3f515a67d', 'team_name/repo_name'],
-    ['gitea', 'push', 'gitea-push.json', 'develop', 'bffeb74224043ba2feb48d137756c8a9331c449a', 'gitea/webhooks'],
+    [
+      'gitlab',
+      'Push Hook',
+      'gitlab-push.json',
+      'master',
+      'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+      'mike/diaspora',
+    ],
+    [
+      'bitbucket',
+      'repo:push',
+      'bitbucket-push.json',
+      'main',
+      '709d658dc5b6d6afcd46049c2f332ee3f515a67d',
+      'team_name/repo_name',
+    ],
+    [
+      'gitea',
+      'push',
+      'gitea-push.json',
+      'develop',
+      'bffeb74224043ba2feb48d137756c8a9331c449a',
+      'gitea/webhooks',
+    ],
   ] as const)('%s: detects, verifies and parses a push', (provider, event, file, branch, commit, repo) => {
     const d = deliver(provider, event, JSON.stringify(payload(file)), SECRET);
     expect(detectProvider(d.headers)).toBe(provider);
     expect(verifySignature(provider, d.headers, d.body, SECRET)).toBe(true);
     expect(verifySignature(provider, d.headers, d.body, `${SECRET}!`)).toBe(false);
-    if (provider !== 'gitlab') expect(verifySignature(provider, tamper(d).headers, tamper(d).body, SECRET)).toBe(false);
+    if (provider !== 'gitlab')
+      expect(verifySignature(provider, tamper(d).headers, tamper(d).body, SECRET)).toBe(false);
     const parsed = parseDelivery(provider, d.headers, d.body.toString());
     if (parsed.kind !== 'push') throw new Error('expected a push');
     expect(parsed.repository.fullName).toBe(repo);
-    expect(decidePush(parsed.updates, branch)).toEqual({ action: 'build', commit, ref: `refs/heads/${branch}` });
+    expect(decidePush(parsed.updates, branch)).toEqual({
+      action: 'build',
+      commit,
+      ref: `refs/heads/${branch}`,
+    });
     expect(decidePush(parsed.updates, 'other').action).toBe('ignore');
   });
 
   it('reads a GitLab branch deletion (after is all zeros) as a deletion', () => {
-    const p = { ...payload('gitlab-push.json'), after: '0'.repeat(40), checkout_sha: null, ref: 'refs/heads/main' };
+    const p = {
+      ...payload('gitlab-push.json'),
+      after: '0'.repeat(40),
+      checkout_sha: null,
+      ref: 'refs/heads/main',
+    };
     const d = deliver('gitlab', 'Push Hook', JSON.stringify(p), SECRET);
     const parsed = parseDelivery('gitlab', d.headers, d.body.toString());
     if (parsed.kind !== 'push') throw new Error('expected a push');
@@ -88,15 +122,27 @@ describe('GitLab, Bitbucket Cloud and Gitea deliveries (documentation payloads)'
 
   it('checks a GitLab token in constant time whatever its length', () => {
     const d = deliver('gitlab', 'Push Hook', '{}', SECRET);
-    expect(verifySignature('gitlab', { ...d.headers, 'x-gitlab-token': 'short' }, d.body, SECRET)).toBe(false);
-    expect(verifySignature('gitlab', { ...d.headers, 'x-gitlab-token': undefined }, d.body, SECRET)).toBe(false);
+    expect(verifySignature('gitlab', { ...d.headers, 'x-gitlab-token': 'short' }, d.body, SECRET)).toBe(
+      false,
+    );
+    expect(verifySignature('gitlab', { ...d.headers, 'x-gitlab-token': undefined }, d.body, SECRET)).toBe(
+      false,
+    );
     expect(verifySignature('gitlab', d.headers, d.body, '')).toBe(false);
   });
 
   it('refuses signatures that are not 64 hex digits without throwing', () => {
     const d = deliver('github', 'push', '{}', SECRET);
-    for (const bad of ['sha256=', 'sha256=zz', `sha1=${'a'.repeat(40)}`, 'garbage', `sha256=${'a'.repeat(63)}`]) {
-      expect(verifySignature('github', { ...d.headers, 'x-hub-signature-256': bad }, d.body, SECRET)).toBe(false);
+    for (const bad of [
+      'sha256=',
+      'sha256=zz',
+      `sha1=${'a'.repeat(40)}`,
+      'garbage',
+      `sha256=${'a'.repeat(63)}`,
+    ]) {
+      expect(verifySignature('github', { ...d.headers, 'x-hub-signature-256': bad }, d.body, SECRET)).toBe(
+        false,
+      );
     }
   });
 

@@ -1,0 +1,292 @@
+/**
+ * The whole AWS path with every client mocked in one test: webhook → CodeBuild →
+ * build-succeeded event → task definitions, services, Cloud Map, target group and rule →
+ * duplicated events → still one release → ECS says the rollout is done. Then a failing
+ * rollout: the deployment fails with the task's stopped reason and v1 stays current.
+ */
+import { httpEvent, lambdaContext, setLambdaEnv } from './lambda-env.ts';
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import {
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyTargetGroupAttributesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  CreateServiceCommand as CreateCloudMapServiceCommand,
+  ListServicesCommand,
+  RegisterInstanceCommand,
+  ServiceDiscoveryClient,
+} from '@aws-sdk/client-servicediscovery';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as api } from '../../functions/api.ts';
+import { handler as buildEvents } from '../../functions/build-events.ts';
+import { getPlatform, resetPlatform } from '../../functions/lib/platform.ts';
+import { handler as taskEvents } from '../../functions/task-events.ts';
+import { handler as webhook } from '../../functions/webhook.ts';
+import { deliver, githubExamples } from '../webhooks/deliveries.ts';
+import { FakeTable, installFakeTable } from './fake-dynamo.ts';
+import { taskEvent } from './ecs-task-events.ts';
+
+const SECRET = 'full-flow-webhook-secret';
+const mocks = {
+  secrets: mockClient(SecretsManagerClient),
+  codebuild: mockClient(CodeBuildClient),
+  ecs: mockClient(ECSClient),
+  elb: mockClient(ElasticLoadBalancingV2Client),
+  cloudMap: mockClient(ServiceDiscoveryClient),
+  logs: mockClient(CloudWatchLogsClient),
+};
+let dynamo: ReturnType<typeof installFakeTable>;
+
+const IMAGE = (n: number) =>
+  `111122223333.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps@sha256:${String(n).repeat(64)}`;
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
+
+function buildSucceeded(buildId: string, image: string) {
+  return {
+    id: `ev-${buildId}`,
+    'detail-type': 'CodeBuild Build State Change',
+    source: 'aws.codebuild',
+    detail: {
+      'build-status': 'SUCCEEDED',
+      'additional-information': {
+        environment: {
+          'environment-variables': [{ name: 'WHARF_BUILD_ID', value: buildId, type: 'PLAINTEXT' }],
+        },
+        'exported-environment-variables': [
+          { name: 'WHARF_IMAGE_URI', value: image },
+          { name: 'WHARF_PROCESS_TYPES', value: b64({ web: 'npm start', worker: 'node worker.js' }) },
+          { name: 'WHARF_CONFIG_DEFAULTS', value: b64({ NODE_ENV: 'production' }) },
+        ],
+        phases: [],
+      },
+    },
+  };
+}
+
+const deploymentEvent = (eventName: string, reason: string) => ({
+  id: `dep-${eventName}`,
+  'detail-type': 'ECS Deployment State Change' as const,
+  resources: ['arn:aws:ecs:eu-west-1:111122223333:service/wharf/wharf_shop_web'],
+  detail: { eventName, deploymentId: 'ecs-svc/1', reason },
+});
+
+async function call<E>(h: (e: E, c: typeof lambdaContext) => Promise<unknown>, e: E) {
+  return h(e, lambdaContext) as Promise<{ statusCode?: number; body?: string; outcome?: string }>;
+}
+
+async function pushCommit(commit: string): Promise<string> {
+  const p = githubExamples('push').find((x) => x['ref'] === 'refs/heads/master')!;
+  p['after'] = commit;
+  const d = deliver('github', 'push', JSON.stringify(p), SECRET);
+  const res = await call(webhook, httpEvent('POST', '/webhooks/github/shop', d.headers, d.body));
+  expect(res.statusCode, res.body).toBe(202);
+  return JSON.parse(res.body!).build as string;
+}
+
+describe('AWS full flow', () => {
+  const services = new Map<string, { taskDefinition: string; desiredCount: number }>();
+  const cloudMapServices: { Id: string; Arn: string; Name: string }[] = [];
+
+  beforeAll(() => {
+    setLambdaEnv();
+    resetPlatform();
+    dynamo = installFakeTable(new FakeTable());
+    mocks.secrets
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no secret', $metadata: {} }));
+    mocks.secrets
+      .on(GetSecretValueCommand, { SecretId: 'wharf/webhook/shop' })
+      .resolves({ SecretString: SECRET });
+    mocks.codebuild
+      .on(StartBuildCommand)
+      .callsFake((i) => ({ build: { id: `wharf-build:${i.idempotencyToken}` } }));
+    let revision = 0;
+    mocks.ecs.on(RegisterTaskDefinitionCommand).callsFake((i) => ({
+      taskDefinition: {
+        taskDefinitionArn: `arn:aws:ecs:eu-west-1:111122223333:task-definition/${i.family}:${++revision}`,
+      },
+    }));
+    mocks.ecs.on(DescribeServicesCommand).callsFake((i) => {
+      const s = services.get(i.services[0]);
+      return { services: s ? [{ serviceName: i.services[0], status: 'ACTIVE', ...s }] : [] };
+    });
+    mocks.ecs.on(CreateServiceCommand).callsFake((i) => {
+      services.set(i.serviceName, { taskDefinition: i.taskDefinition, desiredCount: i.desiredCount });
+      return {};
+    });
+    mocks.ecs.on(UpdateServiceCommand).callsFake((i) => {
+      services.set(i.service, { taskDefinition: i.taskDefinition, desiredCount: i.desiredCount });
+      return {};
+    });
+    mocks.elb
+      .on(CreateTargetGroupCommand)
+      .callsFake((i) => ({ TargetGroups: [{ TargetGroupArn: `arn:tg/${i.Name}` }] }));
+    mocks.elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: 'arn:rule/1' }] });
+    mocks.elb.on(ModifyTargetGroupAttributesCommand).resolves({});
+    mocks.cloudMap.on(ListServicesCommand).callsFake(() => ({ Services: [...cloudMapServices] }));
+    mocks.cloudMap.on(CreateCloudMapServiceCommand).callsFake((i) => {
+      const s = { Id: `srv-${cloudMapServices.length}`, Arn: `arn:srv/${i.Name}`, Name: i.Name };
+      cloudMapServices.push(s);
+      return { Service: s };
+    });
+    mocks.cloudMap.on(RegisterInstanceCommand).resolves({});
+    mocks.logs.on(PutLogEventsCommand).resolves({});
+    mocks.logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        {
+          eventId: 'x',
+          timestamp: 1,
+          logStreamName: 'web/web/task-v2',
+          message: 'Error: Cannot find module express',
+        },
+      ],
+    });
+  });
+  afterAll(() => {
+    for (const m of Object.values(mocks)) m.restore();
+    dynamo.restore();
+  });
+
+  it('deploys a push once however often its events arrive, and records a failed rollout with its reason', async () => {
+    const created = await call(
+      api,
+      httpEvent('POST', '/apps', {}, JSON.stringify({ name: 'shop', branch: 'master' })),
+    );
+    expect(created.statusCode).toBe(201);
+
+    const buildId = await pushCommit('1'.repeat(40));
+    expect(mocks.codebuild.commandCalls(StartBuildCommand)).toHaveLength(1);
+
+    const event = buildSucceeded(buildId, IMAGE(1));
+    const outcomes = await Promise.all(
+      [call(buildEvents, event), call(buildEvents, event)].map((p) =>
+        p.catch((e: Error) => ({ outcome: `retry: ${e.name}` })),
+      ),
+    );
+    // One handler completes the build; its concurrent duplicate is told to retry (EventBridge does).
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(
+      [expect.stringMatching(/made v1/), 'retry: ConflictError'].sort(),
+    );
+    await call(buildEvents, event);
+    await call(buildEvents, event);
+
+    const store = getPlatform().store;
+    expect((await store.listReleases('shop')).map((r) => r.version)).toEqual([1]);
+    const deployments = await store.listDeployments('shop');
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]).toMatchObject({ toVersion: 1, status: 'running' });
+
+    // Task definitions for both process types, one service each: web routed and discoverable.
+    expect(
+      mocks.ecs
+        .commandCalls(RegisterTaskDefinitionCommand)
+        .map((c) => c.args[0].input.family)
+        .sort(),
+    ).toEqual(['wharf_shop_web', 'wharf_shop_worker']);
+    const createdServices = mocks.ecs.commandCalls(CreateServiceCommand).map((c) => c.args[0].input);
+    expect(createdServices).toHaveLength(2);
+    const web = createdServices.find((s) => s.serviceName === 'wharf_shop_web')!;
+    expect(web).toMatchObject({
+      desiredCount: 1,
+      loadBalancers: [
+        {
+          targetGroupArn: expect.stringMatching(/^arn:tg\/w0-shop-/),
+          containerName: 'web',
+          containerPort: 5000,
+        },
+      ],
+      serviceRegistries: [{ registryArn: 'arn:srv/web.shop' }],
+    });
+    expect(createdServices.find((s) => s.serviceName === 'wharf_shop_worker')).toMatchObject({
+      desiredCount: 0,
+      loadBalancers: [],
+    });
+    expect(mocks.elb.commandCalls(CreateRuleCommand)[0]!.args[0].input.Conditions).toEqual([
+      { Field: 'host-header', HostHeaderConfig: { Values: ['shop.apps.example.com'] } },
+    ]);
+    expect(cloudMapServices.map((s) => s.Name).sort()).toEqual([
+      'leader.web.shop',
+      'leader.worker.shop',
+      'web.shop',
+      'worker.shop',
+    ]);
+    const webEnv = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input
+      .containerDefinitions![0]!.environment!;
+    expect(webEnv).toEqual(
+      expect.arrayContaining([
+        { name: 'NODE_ENV', value: 'production' },
+        { name: 'WHARF_RELEASE', value: 'v1' },
+      ]),
+    );
+
+    // ECS finishes the rollout: the deployment completes and v1 becomes current, once.
+    await call(
+      taskEvents,
+      deploymentEvent('SERVICE_DEPLOYMENT_COMPLETED', 'ECS deployment ecs-svc/1 completed.'),
+    );
+    await call(
+      taskEvents,
+      deploymentEvent('SERVICE_DEPLOYMENT_COMPLETED', 'ECS deployment ecs-svc/1 completed.'),
+    );
+    expect((await store.getDeployment(deployments[0]!.id))?.status).toBe('complete');
+    expect(await store.getCurrentVersion('shop')).toBe(1);
+
+    // v2 fails: its task stops, ECS's circuit breaker rolls back, the deployment says why.
+    const build2 = await pushCommit('2'.repeat(40));
+    await call(buildEvents, buildSucceeded(build2, IMAGE(2)));
+    const tdV2 = services.get('wharf_shop_web')!.taskDefinition;
+    expect(
+      mocks.ecs
+        .commandCalls(UpdateServiceCommand)
+        .map((c) => c.args[0].input.service)
+        .sort(),
+    ).toEqual(['wharf_shop_web', 'wharf_shop_worker']);
+    await call(
+      taskEvents,
+      taskEvent(
+        { id: 'task-v2', ip: '10.0.3.3', startedAt: '2026-11-25T11:00:00Z' },
+        6,
+        'STOPPED',
+        'UNKNOWN',
+        {
+          taskDefinitionArn: tdV2,
+          stoppedReason: 'Essential container in task exited',
+        },
+      ),
+    );
+    await call(
+      taskEvents,
+      deploymentEvent('SERVICE_DEPLOYMENT_FAILED', 'ECS deployment circuit breaker: tasks failed to start.'),
+    );
+    const v2 = (await store.listDeployments('shop')).find((d) => d.toVersion === 2)!;
+    expect(v2.status).toBe('failed');
+    expect(v2.error).toContain('circuit breaker');
+    expect(v2.error).toContain('task task-v2 stopped: Essential container in task exited (exit 137)');
+    expect(v2.error).toContain('Cannot find module express');
+    expect(await store.getCurrentVersion('shop')).toBe(1);
+
+    const releases = await call(api, httpEvent('GET', '/apps/shop/releases', {}));
+    expect(releases.statusCode).toBe(200);
+    expect(JSON.parse(releases.body!).map((r: { version: number }) => r.version)).toEqual([1, 2]);
+  });
+});
