@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RegistryAuth, type RegistryCredentials } from './auth.ts';
 import { DigestMismatchError, RegistryAuthError, RegistryError } from './errors.ts';
+import { streamRequest } from './stream-request.ts';
 
 export const pullScope = (repo: string): string => `repository:${repo}:pull`;
 export const pushScope = (repo: string): string => `repository:${repo}:pull,push`;
@@ -182,13 +183,14 @@ export class RegistryClient {
       if (authorization) headers['authorization'] = authorization;
       let res: Response;
       try {
-        res = await fetch(url, {
-          method,
-          headers,
-          body: opts.body as RequestInit['body'],
-          redirect: opts.redirect ?? 'manual',
-          ...(opts.body && !replayable ? { duplex: 'half' } : {}),
-        } as RequestInit);
+        res = replayable
+          ? await fetch(url, {
+              method,
+              headers,
+              body: opts.body as Uint8Array | undefined,
+              redirect: opts.redirect ?? 'manual',
+            } as RequestInit)
+          : await streamRequest(url, method, headers, opts.body as AsyncIterable<Uint8Array>);
       } catch (e) {
         throw new RegistryError(
           `${method} ${url} failed: ${(e as Error).message}; check that the registry is reachable`,
