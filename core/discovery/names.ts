@@ -50,8 +50,17 @@ export function srvName(app: string, type: string, zone = DEFAULT_ZONE): string 
   return join(`_${type}`, '_tcp', app, zone);
 }
 
+/**
+ * The DNS label of an instance id. Ids need not be labels (the local supervisor's are
+ * `web.3f2a…`, with a dot), so every character other than a letter, digit or hyphen
+ * becomes a hyphen: `web.3f2a…` is named `web-3f2a….web.APP.ZONE`.
+ */
+export function instanceLabel(id: string): string {
+  return id.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+}
+
 export function instanceName(app: string, type: string, id: string, zone = DEFAULT_ZONE): string {
-  return join(id, type, app, zone);
+  return join(instanceLabel(id), type, app, zone);
 }
 
 export function leaderName(app: string, type: string, zone = DEFAULT_ZONE): string {

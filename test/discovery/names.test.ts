@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { discoveryEnv } from '../../core/discovery/env.ts';
 import {
+  instanceLabel,
   instanceName,
   leaderName,
   normalizeZone,
@@ -16,6 +17,17 @@ describe('discovery names', () => {
     expect(srvName('myapp', 'web')).toBe('_web._tcp.myapp.wharf.internal');
     expect(instanceName('myapp', 'web', 'i-abc')).toBe('i-abc.web.myapp.wharf.internal');
     expect(leaderName('myapp', 'web')).toBe('leader.web.myapp.wharf.internal');
+  });
+
+  it('turns an instance id that is not a DNS label into one', () => {
+    expect(instanceLabel('web.3F2a01')).toBe('web-3f2a01');
+    expect(instanceName('myapp', 'web', 'web.3f2a01')).toBe('web-3f2a01.web.myapp.wharf.internal');
+    expect(parseDiscoveryName(instanceName('myapp', 'web', 'web.3f2a01'))).toEqual({
+      kind: 'instance',
+      app: 'myapp',
+      type: 'web',
+      id: 'web-3f2a01',
+    });
   });
 
   it('builds and parses under a configured zone', () => {

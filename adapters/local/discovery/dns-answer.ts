@@ -2,7 +2,7 @@
  * Turns one DNS query packet into the answer bytes (or null to drop it), from the
  * registry's current state. Pure apart from reading the registry; never throws.
  */
-import { instanceName, parseDiscoveryName } from '../../../core/discovery/names.ts';
+import { instanceLabel, instanceName, parseDiscoveryName } from '../../../core/discovery/names.ts';
 import type { DiscoveryInstance } from '../../../core/ports.ts';
 import {
   aData,
@@ -116,7 +116,7 @@ function lookup(qname: string, qtype: number, ctx: AnswerContext): Found | null 
     }
     case 'instance': {
       const state = registry.get(parsed.app, parsed.type);
-      const one = healthyInstances(state).filter((i) => i.id.toLowerCase() === parsed.id);
+      const one = healthyInstances(state).filter((i) => instanceLabel(i.id) === parsed.id);
       if (one.length === 0) return NXDOMAIN;
       return records(qname, both, parsed.app, parsed.type, one, ctx);
     }
