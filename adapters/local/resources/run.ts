@@ -22,13 +22,13 @@ export function runCommand(
     const child = spawn(file, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout?.on('data', (c: Buffer) => {
       output += c.toString('utf8');
     });
-    child.stderr.on('data', (c: Buffer) => {
+    child.stderr?.on('data', (c: Buffer) => {
       output += c.toString('utf8');
     });
     child.on('error', (e) => reject(new CommandFailedError(file, null, e.message, { cause: e })));
@@ -36,6 +36,10 @@ export function runCommand(
       if (status === 0) resolve(output);
       else reject(new CommandFailedError([file, ...args.slice(0, 3)].join(' '), status, output));
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // a command that exits before reading its input must not crash the platform with EPIPE
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 }
