@@ -3,10 +3,10 @@
  * buildpack build, the supervisor, the router. One platform is shared by the steps of
  * this file, in order, because each builds on the last (as a user's session would).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, httpGet, processesUnder, sleep, TestPlatform } from '../helpers/platform.ts';
+import { eventually, httpGet, processesUnder, ROOT, sleep, TestPlatform } from '../helpers/platform.ts';
 
 const platform = new TestPlatform();
 let repo = '';
@@ -113,9 +113,15 @@ describe('local platform end to end', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { source: string; instance: string; text: string });
-    const own = lines.filter((l) => /GET \/ served by web\./.test(l.text));
+    const own = lines.filter((l) => /GET \/ served by web[-.]/.test(l.text));
     expect(own.length).toBeGreaterThan(0);
     for (const l of own) expect(l.text).toContain(l.instance);
+  });
+
+  it('run starts a one-off instance of the current release, streams its output and passes its exit code', async () => {
+    const r = await platform.cli(['run', '-a', APP, '--', 'echo from-run $WHARF_RELEASE $GREETING; exit 3']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('from-run v3 Hello from Wharf');
   });
 
   it('a kill -9 of an instance is followed by a restart and service', async () => {
@@ -197,5 +203,19 @@ describe('local platform end to end', () => {
     const r = await httpGet(platform.routerPort, 'nosuchapp.localhost');
     expect(r.status).toBe(404);
     expect(r.body).toContain('nosuchapp.localhost');
+  });
+
+  it('deploy uploads `git archive HEAD` and serves it without a push', async () => {
+    writeFileSync(join(repo, 'package.json'), readFileSync(join(ROOT, 'examples/node-web/package.json')));
+    await platform.git(['commit', '-qam', 'fix the build'], repo);
+    await platform.cli(['scale', 'web=1', '-a', APP]);
+    const r = await platform.cli(['deploy', '-a', APP], repo);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('-----> Deployed');
+    const last = (await platform.client().listReleases(APP)).at(-1)!;
+    expect(last.description).toMatch(/^Deploy [0-9a-f]{7}/);
+    expect((await served()).release).toBe(`v${last.version}`);
+    const events = await platform.cli(['events', '--json', '-a', APP]);
+    expect(events.stdout).toContain('"deploy.complete"');
   });
 });
