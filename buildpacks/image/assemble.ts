@@ -227,10 +227,14 @@ async function ensureBaseBlob(
     location = await client.startUpload(repo);
   }
   const source = copyFrom ?? client;
-  const res = await source.getBlob(fromRepo, layer.digest);
-  const body = res.body;
-  if (!body) throw new ImageAssemblyError(`the registry sent an empty body for base layer ${layer.digest}`);
-  await client.uploadMonolithic(repo, location, layer.digest, { size: layer.size, open: () => body });
+  // Each attempt reads the layer again, so that an upload refused with 401 can be retried.
+  const open = async function* (): AsyncGenerator<Uint8Array> {
+    const res = await source.getBlob(fromRepo, layer.digest);
+    if (!res.body)
+      throw new ImageAssemblyError(`the registry sent an empty body for base layer ${layer.digest}`);
+    yield* res.body;
+  };
+  await client.uploadMonolithic(repo, location, layer.digest, { size: layer.size, open });
   return `copied from ${fromRepo} (${formatSize(layer.size)})`;
 }
 

@@ -6,7 +6,10 @@ import { streamRequest } from './stream-request.ts';
 export const pullScope = (repo: string): string => `repository:${repo}:pull`;
 export const pushScope = (repo: string): string => `repository:${repo}:pull,push`;
 
-/** A body that can be streamed once; the size is known up front so that it goes out with Content-Length. */
+/**
+ * A body streamed from its source, opened anew for each attempt so that a request refused with
+ * 401 (an expired token) can be sent again; the size goes out as Content-Length.
+ */
 export interface BlobBody {
   readonly size: number;
   open(): AsyncIterable<Uint8Array>;
@@ -15,8 +18,8 @@ export interface BlobBody {
 interface RequestOptions {
   readonly scopes: readonly string[];
   readonly headers?: Record<string, string>;
-  /** a streamed body cannot be replayed after a 401, so auth is settled before sending it */
-  readonly body?: AsyncIterable<Uint8Array> | Uint8Array;
+  /** bytes, or a function opening a stream of them (called once per attempt) */
+  readonly body?: Uint8Array | (() => AsyncIterable<Uint8Array>);
   readonly redirect?: 'follow' | 'manual';
 }
 
@@ -108,7 +111,7 @@ export class RegistryClient {
     const res = await this.#send('PUT', url, {
       scopes: [pushScope(repo)],
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.size) },
-      body: body.open(),
+      body: () => body.open(),
     });
     await expectStatus(res, [201], `upload blob ${digest} to ${repo}`);
     await res.body?.cancel();
@@ -133,7 +136,7 @@ export class RegistryClient {
           'content-length': String(end - start + 1),
           'content-range': `${start}-${end}`,
         },
-        body: openRange(start, end),
+        body: () => openRange(start, end),
       });
       await expectStatus(res, [202], `upload bytes ${start}-${end} of blob ${digest} to ${repo}`);
       await res.body?.cancel();
@@ -176,21 +179,16 @@ export class RegistryClient {
 
   async #send(method: string, pathOrUrl: string, opts: RequestOptions): Promise<Response> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
-    const replayable = opts.body === undefined || opts.body instanceof Uint8Array;
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...opts.headers };
       const authorization = await this.#auth.header(opts.scopes);
       if (authorization) headers['authorization'] = authorization;
       let res: Response;
       try {
-        res = replayable
-          ? await fetch(url, {
-              method,
-              headers,
-              body: opts.body as Uint8Array | undefined,
-              redirect: opts.redirect ?? 'manual',
-            } as RequestInit)
-          : await streamRequest(url, method, headers, opts.body as AsyncIterable<Uint8Array>);
+        res =
+          typeof opts.body === 'function'
+            ? await streamRequest(url, method, headers, opts.body())
+            : await fetch(url, { method, headers, body: opts.body, redirect: opts.redirect ?? 'manual' });
       } catch (e) {
         throw new RegistryError(
           `${method} ${url} failed: ${(e as Error).message}; check that the registry is reachable`,
@@ -200,7 +198,7 @@ export class RegistryClient {
         );
       }
       if (res.status !== 401) return res;
-      const retry = replayable && attempt === 0 && (await this.#auth.onUnauthorized(res, opts.scopes));
+      const retry = attempt === 0 && (await this.#auth.onUnauthorized(res, opts.scopes));
       if (!retry) {
         const text = await res.text();
         throw new RegistryAuthError(

@@ -21,7 +21,10 @@ export async function startAuthProxy(
   upstream: RunningRegistry,
   mode: 'bearer' | 'basic',
   user: { username: string; password: string },
+  /** refuse the first request this matches even with a good token, as when a token expires mid-push */
+  refuseOnce?: (method: string, pathname: string) => boolean,
 ): Promise<AuthProxy> {
+  let refused = false;
   const tokenRequests: string[][] = [];
   const challenges: string[] = [];
   const basic = `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
@@ -43,7 +46,9 @@ export async function startAuthProxy(
       return;
     }
     const need = requiredScopes(req.method ?? 'GET', url);
-    if (!authorized(req.headers.authorization, need.target)) {
+    const expire = !refused && refuseOnce?.(req.method ?? 'GET', url.pathname) === true;
+    if (expire) refused = true;
+    if (expire || !authorized(req.headers.authorization, need.target)) {
       challenges.push(`${req.method} ${url.pathname}`);
       const header =
         mode === 'basic'

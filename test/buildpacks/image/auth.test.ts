@@ -6,7 +6,7 @@ import {
   RegistryAuthError,
 } from '../../../buildpacks/image/index.ts';
 import { startAuthProxy } from './auth-proxy.ts';
-import { makeLayer, makeSlug, pushLayout, skopeo, tempDir, writeOciLayout } from './fixtures.ts';
+import { makeLayer, makeSlug, pushLayout, sha256Of, skopeo, tempDir, writeOciLayout } from './fixtures.ts';
 import { type RunningRegistry, startRegistry } from './registry-server.ts';
 
 describe('parseAuthenticateHeader', () => {
@@ -101,6 +101,31 @@ describe('registry auth against a front that demands it, over a real docker-regi
         ]),
       ) as { Layers: string[] };
       expect(inspected.Layers.at(-1)).toBe(result.layerDigest);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('fetches a fresh token and sends a streamed upload again when a token is refused mid-push', async () => {
+    const proxy = await startAuthProxy(
+      registry,
+      'bearer',
+      user,
+      (method, pathname) => method === 'PUT' && pathname.includes('/blobs/uploads/'),
+    );
+    try {
+      const fresh = await makeSlug({ Procfile: 'web: fresh\n' });
+      const result = await assembleImage({
+        registry: proxy.url,
+        repository: 'team/retry',
+        base: 'stack:b',
+        slugPath: fresh,
+        credentials: { kind: 'basic', ...user },
+      });
+      expect(proxy.challenges).toHaveLength(2);
+      expect(proxy.challenges[1]).toMatch(/^PUT \/v2\/team\/retry\/blobs\/uploads\//);
+      const blob = await fetch(`${registry.url}/v2/team/retry/blobs/${result.layerDigest}`);
+      expect(sha256Of(Buffer.from(await blob.arrayBuffer()))).toBe(result.layerDigest);
     } finally {
       await proxy.stop();
     }
