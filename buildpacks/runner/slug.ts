@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from './exec.ts';
 
@@ -16,13 +16,27 @@ export async function createSlug(
 ): Promise<{ sha256: string; bytes: number }> {
   if (path.basename(buildDir) !== 'app') throw new Error(`slug source dir must be named app: ${buildDir}`);
   await mkdir(path.dirname(slugPath), { recursive: true });
+  // written aside and renamed, so that slugPath never holds a partial slug
+  const partial = `${slugPath}.partial`;
+  try {
+    await writeTar(buildDir, partial, signal);
+    await rename(partial, slugPath);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(slugPath)) hash.update(chunk as Buffer);
+  return { sha256: hash.digest('hex'), bytes: (await stat(slugPath)).size };
+}
+
+async function writeTar(buildDir: string, file: string, signal?: AbortSignal) {
   await run(
     'tar',
     [
       '-C',
       path.dirname(buildDir),
       '-czf',
-      slugPath,
+      file,
       '--owner=0',
       '--group=0',
       '--numeric-owner',
@@ -32,7 +46,4 @@ export async function createSlug(
     ],
     { signal },
   );
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(slugPath)) hash.update(chunk as Buffer);
-  return { sha256: hash.digest('hex'), bytes: (await stat(slugPath)).size };
 }

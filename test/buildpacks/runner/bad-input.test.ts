@@ -29,7 +29,7 @@ async function failure(sourceFiles: Record<string, string>, over: Partial<RunBui
   return { err: err as BuildError, last };
 }
 
-describe('bad input', () => {
+describe('bad input', { timeout: 240_000 }, () => {
   it('a missing buildpack', async () => {
     const { err, last } = await failure({ a: 'a' }, { buildpacks: ['/nonexistent/buildpack'] });
     expect([err.phase, err.buildpack]).toEqual(['fetch', '/nonexistent/buildpack']);

@@ -217,6 +217,21 @@ describe('case 15: buildpacks writing to /app', () => {
   });
 });
 
+describe('case 15 with each mount namespace tool', () => {
+  for (const isolation of ['bwrap', 'unshare'] as const) {
+    it(`runs compile with the build dir at /app through ${isolation}`, async () => {
+      const bp = makeBuildpack(tempDir(), {
+        compile:
+          'mkdir -p /app/.heroku/x && echo own > /app/.heroku/x/file && ln -s /app/.heroku/x "$1/x"; [[ "$1" == /app && "$PWD" == /app ]]',
+      });
+      const r = await runBuild(buildOptions(source(), { buildpacks: [bp], isolation }).opts);
+      expect(r.isolation).toBe(isolation);
+      expect(readFileSync(path.join(extractSlug(r.slugPath), '.heroku/x/file'), 'utf8')).toBe('own\n');
+      expect(existsSync('/app/.heroku/x/file')).toBe(false);
+    });
+  }
+});
+
 describe('case 15 without a mount namespace', () => {
   it('builds at /app itself when /app is free (app-dir, as in a CodeBuild container), then empties it', async () => {
     const bp = makeBuildpack(tempDir(), {

@@ -18,12 +18,16 @@ import { startAndGet } from './run-slug.ts';
 
 afterAll(cleanupTemp);
 
-describe('a fixture buildpack chained with the Node.js built-in', () => {
+describe('a fixture buildpack chained with the Node.js built-in', { timeout: 240_000 }, () => {
   let PATH: string;
   let fixture: string;
   let npmCache: string;
+  let lock: string;
   beforeAll(() => {
     PATH = nodePath();
+    const probe = nodeApp();
+    npmLock(probe, PATH);
+    lock = readFileSync(path.join(probe, 'package-lock.json'), 'utf8');
     npmCache = path.join(tempDir('wharf-appcache-'), 'cache');
     // its export reaches the Node.js build script; its release adds a worker the Node.js one lacks
     fixture = makeBuildpack(tempDir('wharf-fixturebp-'), {
@@ -50,15 +54,13 @@ describe('a fixture buildpack chained with the Node.js built-in', () => {
   }
 
   it('builds and runs with a .buildpacks file', async () => {
-    const src = nodeApp({ '.buildpacks': `${fixture}\nheroku/nodejs\n` });
-    npmLock(src, PATH);
+    const src = nodeApp({ '.buildpacks': `${fixture}\nheroku/nodejs\n`, 'package-lock.json': lock });
     const lines = await buildAndRun(src, {});
     expect(lines).toContain('-----> Using buildpacks from .buildpacks:');
   });
 
   it('builds and runs with the same chain in BUILDPACK_URL (whitespace-separated)', async () => {
-    const src = nodeApp();
-    npmLock(src, PATH);
+    const src = nodeApp({ 'package-lock.json': lock });
     const lines = await buildAndRun(src, { BUILDPACK_URL: `${fixture} heroku/nodejs` });
     expect(lines).toContain('-----> Using buildpacks from BUILDPACK_URL:');
   });

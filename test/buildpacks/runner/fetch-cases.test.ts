@@ -49,7 +49,7 @@ function submoduleFixture() {
   return { url: `file://${bp}`, b1, b2, s1, s2 };
 }
 
-describe('git buildpacks with submodules', () => {
+describe('git buildpacks with submodules', { timeout: 240_000 }, () => {
   let fx: ReturnType<typeof submoduleFixture>;
   let bpCache: string;
   beforeAll(() => {

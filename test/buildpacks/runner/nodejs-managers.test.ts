@@ -59,7 +59,7 @@ snapshots:
   ms@2.1.3: {}
 `;
 
-describe('Node.js built-in package managers', () => {
+describe('Node.js built-in package managers', { timeout: 240_000 }, () => {
   const PATH = nodePath();
 
   async function buildManaged(files: Record<string, string>, pkg: Record<string, unknown> = {}) {

@@ -17,7 +17,7 @@ import { startAndGet } from './run-slug.ts';
 
 afterAll(cleanupTemp);
 
-describe('Node.js built-in', () => {
+describe('Node.js built-in', { timeout: 240_000 }, () => {
   let PATH: string;
   let src: string;
   beforeAll(() => {

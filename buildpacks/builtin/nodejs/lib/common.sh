@@ -22,9 +22,14 @@ export_env_dir() {
   done
 }
 
-pkg() { node "$BP_DIR/lib/pkg.js" "$BUILD_DIR/package.json" "$1"; }
+# Sets pkg_engines_node, pkg_package_manager and pkg_scripts from package.json.
+load_package_json() {
+  local vars
+  vars=$(node "$BP_DIR/lib/pkg.js" --shell "$BUILD_DIR/package.json") || fail "Build failed: package.json is not valid JSON"
+  eval "$vars"
+}
 
-has_script() { [[ -n "$(pkg "scripts.$1")" ]]; }
+has_script() { [[ "$pkg_scripts" == *" $1 "* ]]; }
 
 # npm, yarn or pnpm, chosen by the lockfile; two lockfiles are ambiguous and fail.
 detect_package_manager() {
@@ -44,7 +49,7 @@ detect_package_manager() {
 # registry signatures, and it downloads from the same registry anyway.
 tool_command() {
   local tool=$1 wanted version pkgname prefix
-  wanted=$(pkg packageManager)
+  wanted=$pkg_package_manager
   version=""
   if [[ "$wanted" == "$tool@"* ]]; then
     version=${wanted#"$tool@"}
