@@ -1,10 +1,11 @@
 /** A platform killed without shutdown(): its servers outlive it, and the next platform takes them over. */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Resource } from '../../core/domain.ts';
+import { reapOrphan } from '../../adapters/local/resources/orphans.ts';
 import type { LocalResourceProvisioner } from '../../adapters/local/resources/provisioner.ts';
 import { localProvisioner, resourceRecord, tempDataDir } from './helpers.ts';
 
@@ -20,6 +21,7 @@ setInterval(() => {}, 1000);
 describe('platform crash', () => {
   let data: Awaited<ReturnType<typeof tempDataDir>>;
   let provisioner: LocalResourceProvisioner | undefined;
+  let orphanPid: number | undefined;
 
   beforeAll(async () => {
     data = await tempDataDir();
@@ -27,6 +29,8 @@ describe('platform crash', () => {
 
   afterAll(async () => {
     await provisioner?.shutdown();
+    // should the test fail before startAll reaps it, the orphan must not outlive the test
+    if (orphanPid) await reapOrphan(join(data.dir, 'resources', 'web', 'sessions'));
     await data.cleanup();
   });
 
