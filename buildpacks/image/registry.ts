@@ -60,7 +60,8 @@ export class RegistryClient {
     const res = await this.#send('HEAD', `/v2/${repo}/blobs/${digest}`, { scopes });
     await res.body?.cancel();
     if (res.status === 404) return false;
-    await expectStatus(res, [200], `HEAD blob ${repo}@${digest}`);
+    // Some registries answer a blob HEAD with a redirect to their storage: the blob is there.
+    await expectStatus(res, [200, 301, 302, 303, 307, 308], `HEAD blob ${repo}@${digest}`);
     return true;
   }
 
