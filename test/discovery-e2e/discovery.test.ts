@@ -102,11 +102,16 @@ describe('discovery on the local platform', () => {
     expect(bad.stderr).toContain('healthchecks.worker.interval');
     const push = await platform.git(['push', 'wharf', 'main'], repo);
     expect(push.code, push.stderr).toBe(0);
+    const table = await platform.cli(['health', '-a', APP]);
+    expect(table.stdout).toMatch(
+      /^web\s+http GET \/health every 200ms, timeout 150ms, threshold 2, start timeout 10s$/m,
+    );
+    expect(table.stdout).toMatch(/^worker\s+tcp every 200ms/m);
     const shown = await platform.cli(['health', 'show', '--json', '-a', APP]);
     const { health } = JSON.parse(shown.stdout) as { health: Record<string, Record<string, unknown>> };
     expect(health['web']).toMatchObject({ kind: 'http', path: '/health', intervalMs: 200, threshold: 2 });
     expect(health['worker']).toMatchObject({ kind: 'tcp', intervalMs: 200, startTimeoutMs: 5000 });
-  }, 90_000);
+  }, 180_000);
 
   it('scaled to web=3, answers any (A), SRV, one instance and the leader by DNS', async () => {
     const scaled = await platform.cli(['scale', 'web=3', 'worker=1', '-a', APP]);
@@ -154,7 +159,7 @@ describe('discovery on the local platform', () => {
       'answers from all three web instances',
     );
     expect([...said].filter(([, leads]) => leads).map(([id]) => id)).toEqual([oldest.id]);
-  }, 60_000);
+  }, 90_000);
 
   it('the web process calls its worker by discovery name', async () => {
     const [worker] = await until(
