@@ -1,10 +1,12 @@
-/** Errors of the local resource servers; each says how to fix it. */
+/** Errors of the local resource servers; each says how to fix it. 'unavailable' maps to 503 in the API. */
+import { WharfError } from '../../../core/errors.ts';
 
-export class MissingServerBinaryError extends Error {
+export class MissingServerBinaryError extends WharfError {
   readonly binary: string;
   readonly aptPackages: readonly string[];
   constructor(binary: string, aptPackages: readonly string[], options?: ErrorOptions) {
     super(
+      'unavailable',
       `${binary} was not found on this machine: install it with \`sudo apt-get install -y ${aptPackages.join(' ')}\` (or run scripts/setup.sh, which installs everything in .ci/apt/*.txt)`,
       options,
     );
@@ -14,12 +16,12 @@ export class MissingServerBinaryError extends Error {
   }
 }
 
-export class ResourceServerStartError extends Error {
+export class ResourceServerStartError extends WharfError {
   readonly resource: string;
   readonly output: string;
   constructor(resource: string, reason: string, output: string, options?: ErrorOptions) {
     const tail = output.trim() ? `\n--- last output of the server ---\n${output.trim()}` : '';
-    super(`resource ${resource} failed to start: ${reason}${tail}`, options);
+    super('unavailable', `resource ${resource} failed to start: ${reason}${tail}`, options);
     this.name = 'ResourceServerStartError';
     this.resource = resource;
     this.output = output;
