@@ -85,6 +85,9 @@ export const health: Command = {
   summary: 'show or change the health checks that decide which instances are listed and routed',
   async run({ args, out, client, app }) {
     const [sub = 'show', type] = args.positional;
+    if (!['show', 'set', 'unset'].includes(sub)) {
+      throw new ValidationError(`unknown health command "${sub}": use show, set or unset`);
+    }
     const name = app();
     if (sub === 'show') {
       const info = await client().appInfo(name);
@@ -97,9 +100,6 @@ export const health: Command = {
       });
       out.data({ app: name, health: info.app.health }, () => table([['TYPE', 'CHECK'], ...rows]));
       return 0;
-    }
-    if (sub !== 'set' && sub !== 'unset') {
-      throw new ValidationError(`unknown health command "${sub}": use show, set or unset`);
     }
     if (!type) throw new ValidationError(`give the process type: wharf health ${sub} TYPE (e.g. web)`);
     const c = client();
