@@ -28,7 +28,7 @@ export const CONTEXT_DOCS: Readonly<Record<string, string>> = {
   'wharf:hostedZoneId': 'public hosted zone of the domain; a wildcard record is created',
   'wharf:hostedZoneName': 'name of that zone (default: the domain)',
   'wharf:certificateArn': 'existing ACM certificate for *.domain (default: a new one)',
-  'wharf:loadBalancers': 'load balancers created up front, 1-10 (default 1)',
+  'wharf:loadBalancers': 'load balancers created up front, 1-4 (default 1)',
   'wharf:logRetentionDays': 'days logs are kept, a CloudWatch retention value (default 30)',
   'wharf:tracing': 'X-Ray tracing of the functions, true or false (default false)',
   'wharf:containerInsights': 'Container Insights on the cluster, true or false (default true)',

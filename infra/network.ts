@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { WharfConfigError } from './errors.ts';
+import { acknowledge } from './nag.ts';
 import type { NatMode } from './props.ts';
 
 export interface WharfNetworkProps {
@@ -105,7 +106,15 @@ export class WharfNetwork extends Construct {
       Secrets: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
     };
     for (const [id, service] of Object.entries(services)) {
-      vpc.addInterfaceEndpoint(id, { service, subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+      const endpoint = vpc.addInterfaceEndpoint(id, {
+        service,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      });
+      acknowledge(
+        endpoint,
+        'EC23',
+        "The endpoint admits HTTPS from the VPC's own CIDR only; cdk-nag cannot read that CIDR (a reference to the VPC).",
+      );
     }
   }
 }

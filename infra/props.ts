@@ -88,7 +88,7 @@ export interface WharfPlatformProps {
   readonly hostedZone?: route53.IHostedZone;
   /**
    * Load balancers created up front. The control plane spreads routes across them
-   * (an ALB holds at most 100 target groups) and may create more, named `<name>-alb-<n>`.
+   * (an ALB holds at most 100 target groups) and may create more, named `<name>-alb-<n>`. At most 4.
    * @default 1
    */
   readonly loadBalancerCount?: number;
@@ -219,6 +219,9 @@ export interface ResolvedWharfProps {
   readonly dockerBuildspecFile: string;
 }
 
+/** Load balancers the stack creates at most (the control plane can add more). */
+export const MAX_LOAD_BALANCERS = 4;
+
 /** The Wharf checkout (functions/, buildpacks/, package-lock.json). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const NAME_RE = /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/;
@@ -311,10 +314,15 @@ function validateValues(p: ResolvedWharfProps): void {
       `'${p.namespaceName}' is not a DNS name: use lowercase labels such as wharf.internal`,
     );
   }
-  if (!Number.isInteger(p.loadBalancerCount) || p.loadBalancerCount < 1 || p.loadBalancerCount > 10) {
+  // Every shard adds two ARNs to the functions' environment, which Lambda caps at 4 KB.
+  if (
+    !Number.isInteger(p.loadBalancerCount) ||
+    p.loadBalancerCount < 1 ||
+    p.loadBalancerCount > MAX_LOAD_BALANCERS
+  ) {
     throw new WharfConfigError(
       propLabel('loadBalancerCount'),
-      `${p.loadBalancerCount} is out of range: use a whole number from 1 to 10 (the control plane adds more when needed)`,
+      `${p.loadBalancerCount} is out of range: use a whole number from 1 to ${MAX_LOAD_BALANCERS} (the control plane adds more, named <name>-alb-<n>, when needed)`,
     );
   }
   if (p.alarmEmail !== undefined && !EMAIL_RE.test(p.alarmEmail)) {

@@ -28,11 +28,11 @@ const variants: Record<string, Record<string, unknown>> = {
     'wharf:privateSubnetIds': 'subnet-c,subnet-d',
     'wharf:availabilityZones': 'us-east-1a,us-east-1b',
   },
-  'domain + hosted zone, 3 ALBs': {
+  'domain + hosted zone, 4 ALBs': {
     'wharf:domain': 'apps.example.com',
     'wharf:hostedZoneId': 'Z0000000000000',
     'wharf:hostedZoneName': 'example.com',
-    'wharf:loadBalancers': 3,
+    'wharf:loadBalancers': 4,
   },
 };
 

@@ -89,7 +89,7 @@ describe('invalid settings are refused at synth, naming the prop and the fix', (
       build(() => ({ name: 'Wharf_Prod' })),
       /^name \(context wharf:name\): 'Wharf_Prod' is not usable/,
     ],
-    ['too many load balancers', build(() => ({ loadBalancerCount: 11 })), /^loadBalancerCount .*1 to 10/],
+    ['too many load balancers', build(() => ({ loadBalancerCount: 5 })), /^loadBalancerCount .*1 to 4/],
     ['a bad CIDR', build(() => ({ vpcCidr: '10.0.0.0/8' })), /^vpcCidr .*between \/16 and \/24/],
     [
       'a short build timeout',
