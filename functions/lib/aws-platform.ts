@@ -4,32 +4,26 @@
  * invocations.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_SETTINGS } from '../../core/deps.ts';
-import { WharfError } from '../../core/errors.ts';
-import type { ResourceProvisioner } from '../../core/ports.ts';
-import { AlbRouter } from '../../adapters/aws/alb-router.ts';
-import { CloudMapDiscovery } from '../../adapters/aws/cloudmap-discovery.ts';
+import type { AlbRouter } from '../../adapters/aws/alb-router.ts';
+import type { CloudMapDiscovery } from '../../adapters/aws/cloudmap-discovery.ts';
 import { CloudWatchLogStore } from '../../adapters/aws/cloudwatch-log-store.ts';
-import { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
-import { DynamoAllocationStore } from '../../adapters/aws/dynamo-alb-allocation-store.ts';
+import type { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
 import { DynamoLeaderStore } from '../../adapters/aws/dynamo-leader-store.ts';
 import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
 import { EcsReleaseDeployer } from '../../adapters/aws/ecs-release-deployer.ts';
-import { EcsScheduler } from '../../adapters/aws/ecs-scheduler.ts';
+import type { EcsScheduler } from '../../adapters/aws/ecs-scheduler.ts';
 import { LeaderKeeper } from '../../adapters/aws/leader-keeper.ts';
-import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
+import type { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
+import { DEFAULT_SETTINGS } from '../../core/deps.ts';
+import { WharfError } from '../../core/errors.ts';
+import type { ResourceProvisioner } from '../../core/ports.ts';
 import { AwsControlPlane } from './aws-control-plane.ts';
 import type { AwsConfig } from './config.ts';
+import { lazy } from './lazy.ts';
 import { LambdaEventBus, ecsHealthProbe, lambdaClock, lambdaIds } from './system.ts';
 
 export interface AwsPlatform {
@@ -76,50 +70,50 @@ export function createAwsPlatform(
     client: new SecretsManagerClient({ region }),
     prefix: config.secretsPrefix,
   });
-  const artifacts = new S3ArtifactStore({
-    s3: new S3Client({ region }),
-    bucket: config.bucket,
-    ecr: new ECRClient({ region }),
-    repository: config.repository,
-  });
   const logs = new CloudWatchLogStore({
     client: new CloudWatchLogsClient({ region }),
     groupPrefix: config.logGroupPrefix,
   });
-  const ecs = new EcsScheduler({
-    client: new ECSClient({ region }),
-    cluster: config.cluster,
-    subnets: config.subnets,
-    securityGroups: config.taskSecurityGroup ? [config.taskSecurityGroup] : [],
-    region,
-    executionRoleArn: config.executionRoleArn,
-    taskRoleArn: config.taskRoleArn,
-    logGroupPrefix: config.logGroupPrefix,
-    secretArn: (name) => secrets.secretId(name),
-  });
-  const discovery = new CloudMapDiscovery({
-    client: new ServiceDiscoveryClient({ region }),
-    namespaceId: config.namespaceId,
-    namespaceName: config.namespaceName,
-  });
-  const router = new AlbRouter({
-    client: new ElasticLoadBalancingV2Client({ region }),
-    listenerArns: config.listenerArns,
-    vpcId: config.vpcId,
-    allocations: new DynamoAllocationStore(table),
-    processTypeOf: async (routeId) =>
-      (await store.listRoutes()).find((r) => r.id === routeId)?.processType ?? null,
-  });
-  const builder = new CodeBuildBuilder({
-    client: new CodeBuildClient({ region }),
-    project: config.buildProject,
-    dockerProject: config.dockerBuildProject,
-    bucket: config.bucket,
-    repositoryUri: config.repository,
-    logGroupPrefix: config.logGroupPrefix,
-    gitTokenSecret: async (app) =>
-      (await secrets.get(`git-token/${app}`)) !== null ? secrets.secretId(`git-token/${app}`) : null,
-  });
+  // The rest load on first use (lazy.ts): each handler's cold start pays for its own clients only.
+  const artifacts = lazy<S3ArtifactStore>(async () =>
+    (await import('./lazy/artifacts.ts')).makeArtifactStore(region, config.bucket, config.repository),
+  );
+  const ecs = lazy<EcsScheduler>(
+    async () =>
+      (await import('./lazy/ecs.ts')).makeEcsScheduler(region, {
+        cluster: config.cluster,
+        subnets: config.subnets,
+        securityGroups: config.taskSecurityGroup ? [config.taskSecurityGroup] : [],
+        executionRoleArn: config.executionRoleArn,
+        taskRoleArn: config.taskRoleArn,
+        logGroupPrefix: config.logGroupPrefix,
+        secretArn: (name) => secrets.secretId(name),
+      }),
+    // Task changes reach a Lambda as events, never through a subscription.
+    { onChange: () => () => {}, emit: () => {} },
+  );
+  const discovery = lazy<CloudMapDiscovery>(async () =>
+    (await import('./lazy/discovery.ts')).makeDiscovery(region, config.namespaceId, config.namespaceName),
+  );
+  const router = lazy<AlbRouter>(async () =>
+    (await import('./lazy/router.ts')).makeRouter(region, table, {
+      listenerArns: config.listenerArns,
+      vpcId: config.vpcId,
+      processTypeOf: async (routeId) =>
+        (await store.listRoutes()).find((r) => r.id === routeId)?.processType ?? null,
+    }),
+  );
+  const builder = lazy<CodeBuildBuilder>(async () =>
+    (await import('./lazy/builder.ts')).makeBuilder(region, {
+      project: config.buildProject,
+      dockerProject: config.dockerBuildProject,
+      bucket: config.bucket,
+      repositoryUri: config.repository,
+      logGroupPrefix: config.logGroupPrefix,
+      gitTokenSecret: async (app) =>
+        (await secrets.get(`git-token/${app}`)) !== null ? secrets.secretId(`git-token/${app}`) : null,
+    }),
+  );
   const instanceEnv = (app: string, processType: string) => ({
     WHARF_DISCOVERY_ZONE: config.namespaceName,
     WHARF_SERVICE_NAME: `${processType}.${app}.${config.namespaceName}`,

@@ -1,0 +1,178 @@
+/**
+ * Bundles each Lambda function as the platform stack does (functions/lib/bundling.ts:
+ * esbuild, ESM, minified, the AWS SDK inside, code-split), then prints for each the code
+ * a cold start loads (the entry and the chunks it imports statically), everything
+ * deployed (with the lazily loaded chunks), and the time a fresh `node` process takes to
+ * import the entry. Budget (issue 6): ≤ 400 KB minified, ≤ 60 ms import.
+ *
+ *   node_modules/.bin/node bench/lambda-bundles.ts [--runs N]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { LAMBDA_FUNCTIONS, lambdaEsbuildOptions } from '../functions/lib/bundling.ts';
+import { type Figure, summarize, writeResults } from './lib/stats.ts';
+import { fmt, formatTable, verdict } from './lib/table.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BUDGET_KB = 400;
+const BUDGET_IMPORT_MS = 60;
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+
+const outDir = mkdtempSync(join(tmpdir(), 'wharf-lambda-bundles-'));
+
+/**
+ * Time to import the bundle in a fresh process, measured inside it (process spawn
+ * excluded): wall time, and the CPU time the import used, which a busy machine inflates
+ * far less (the figure an idle Lambda sandbox is closer to).
+ */
+function importTimes(file: string): { wall: number; cpu: number } {
+  const probe = join(outDir, 'probe.mjs');
+  writeFileSync(
+    probe,
+    `const c0 = process.cpuUsage(); const t0 = performance.now(); await import(${JSON.stringify(file)}); const c = process.cpuUsage(c0); process.stdout.write(JSON.stringify({ wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 }));`,
+  );
+  const out = spawnSync(process.execPath, [probe], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', AWS_REGION: 'eu-west-1', WHARF_TABLE: 't', WHARF_BUCKET: 'b' },
+  });
+  if (out.status !== 0) throw new Error(`importing ${file} failed: ${out.stderr}`);
+  return JSON.parse(out.stdout) as { wall: number; cpu: number };
+}
+
+/** The entry and every chunk reachable from it through static imports: what a cold start loads. */
+function staticClosure(meta: Metafile, entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const imp of meta.outputs[file]?.imports ?? []) {
+      if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
+
+const kbOf = (files: readonly string[]) => files.reduce((n, f) => n + readFileSync(f).length, 0) / 1024;
+const gzKbOf = (files: readonly string[]) =>
+  files.reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0) / 1024;
+
+const figures: Figure[] = [];
+const rows: string[][] = [];
+
+// What importing nothing costs on this machine now: a loaded machine inflates every figure.
+const emptyModule = join(outDir, 'empty.mjs');
+writeFileSync(emptyModule, 'export {};\n');
+const base = Array.from({ length: RUNS }, () => importTimes(emptyModule));
+const baseline = summarize(
+  'baseline: import of an empty module',
+  'ms',
+  base.map((t) => t.wall),
+  {
+    cpuMedianMs: summarize(
+      '',
+      'ms',
+      base.map((t) => t.cpu),
+    ).median,
+  },
+);
+figures.push(baseline);
+rows.push([
+  '(empty module)',
+  '0.0',
+  '0.0',
+  '0.0',
+  '',
+  fmt(baseline.median, 1),
+  fmt(baseline.p95, 1),
+  fmt(baseline['cpuMedianMs'] as number, 1),
+  '',
+]);
+for (const fn of LAMBDA_FUNCTIONS) {
+  const dir = join(outDir, fn);
+  const result = await build({
+    ...lambdaEsbuildOptions(),
+    entryPoints: { [fn]: join(ROOT, 'functions', `${fn}.ts`) },
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+    logLevel: 'error',
+  });
+  const meta = result.metafile;
+  const cwd = process.cwd();
+  const entry = Object.keys(meta.outputs).find((f) => meta.outputs[f]?.entryPoint !== undefined)!;
+  const coldFiles = staticClosure(meta, entry).map((f) => resolve(cwd, f));
+  const allFiles = Object.keys(meta.outputs)
+    .filter((f) => !f.endsWith('.map'))
+    .map((f) => resolve(cwd, f));
+  const kb = kbOf(coldFiles);
+  const totalKb = kbOf(allFiles);
+  const gzKb = gzKbOf(coldFiles);
+  const samples = Array.from({ length: RUNS }, () => importTimes(resolve(cwd, entry)));
+  const cpu = summarize(
+    `${fn}: CPU time of the import`,
+    'ms',
+    samples.map((t) => t.cpu),
+  );
+  const imp = summarize(
+    `${fn}: import in a fresh node`,
+    'ms',
+    samples.map((t) => t.wall),
+    {
+      target: `≤ ${BUDGET_IMPORT_MS} ms`,
+      cpuMedianMs: cpu.median,
+    },
+  );
+  const sizeVerdict = verdict(kb, BUDGET_KB, 'lower');
+  const importVerdict = verdict(imp.median, BUDGET_IMPORT_MS, 'lower');
+  figures.push(
+    summarize(`${fn}: code loaded at cold start (minified)`, 'KB', [kb], {
+      target: `≤ ${BUDGET_KB} KB`,
+      verdict: sizeVerdict,
+      gzipKb: gzKb,
+      deployedKb: totalKb,
+    }),
+    { ...imp, verdict: importVerdict },
+    cpu,
+  );
+  rows.push([
+    fn,
+    fmt(kb, 1),
+    fmt(gzKb, 1),
+    fmt(totalKb, 1),
+    sizeVerdict,
+    fmt(imp.median, 1),
+    fmt(imp.p95, 1),
+    fmt(cpu.median, 1),
+    importVerdict,
+  ]);
+}
+
+process.stdout.write(
+  `\nLambda bundles (esbuild ESM, minified, AWS SDK inside, code-split; import timed over ${RUNS} fresh processes; load average ${fmt(loadavg()[0]!)})\n\n`,
+);
+process.stdout.write(
+  formatTable(
+    [
+      'function',
+      'cold KB',
+      'gzip KB',
+      'deployed KB',
+      `≤ ${BUDGET_KB} KB`,
+      'import median ms',
+      'p95 ms',
+      'CPU median ms',
+      `≤ ${BUDGET_IMPORT_MS} ms`,
+    ],
+    rows,
+  ) + '\n',
+);
+const missed = figures.filter((f) => f['verdict'] === 'MISSED');
+if (missed.length > 0) process.stdout.write(`MISSED: ${missed.map((f) => f.name).join('; ')}\n`);
+process.stdout.write(`figures written to ${writeResults('lambda-bundles', figures)}\n`);
