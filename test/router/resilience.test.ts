@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -85,6 +85,25 @@ describe('LocalRouter under failures', () => {
     expect(reply.status).toBe(502);
     expect(reply.body).toContain('downapp');
     expect(r.router.stats().errors).toBe(1);
+  });
+
+  it('answers 502 when the backend speaks something other than HTTP', async () => {
+    const r = await router();
+    const garbage = createTcpServer((socket) => {
+      socket.on('error', () => {});
+      // read on, so the peer's close is seen and the server can close
+      socket.resume();
+      socket.end('this is not HTTP at all\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => garbage.close(() => resolve())));
+    const { port } = garbage.address() as AddressInfo;
+    await r.router.setTable([
+      entry('garbage.localhost', [{ id: 'i-g', host: '127.0.0.1', port }], { app: 'g' }),
+    ]);
+    const reply = await get(r.port, 'garbage.localhost', '/', { method: 'POST', body: 'x' });
+    expect(reply.status).toBe(502);
+    expect(reply.body).toContain('instance i-g of g');
   });
 
   it('answers 504 when the backend does not answer in time', async () => {
