@@ -99,6 +99,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const { token, file: tokenFile } = readOrCreateToken(dataDir);
   const zone = options.zone ?? 'wharf.internal';
   const nodeBin = process.execPath;
+  let dnsAddress = (): string => '';
+  let apiUrl = '';
   const pathEnv = [dirname(nodeBin), process.env['PATH'] ?? '/usr/bin:/bin'].join(':');
 
   const store = new SqliteStateStore(join(dataDir, 'state.db'));
@@ -110,16 +112,26 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     launch: (slugDir, command) => launchCommand(slugDir, command),
     resolveArtifact: (uri) => slugs.resolve(uri),
     env: { PATH: pathEnv, LANG: process.env['LANG'] ?? 'C.UTF-8' },
+    // discovery names depend on the instance id, which the supervisor gives
+    instanceEnv: (id, spec) =>
+      discoveryEnv({
+        app: spec.app,
+        processType: spec.processType,
+        instanceId: id,
+        zone,
+        dns: dnsAddress(),
+        url: `${apiUrl}/discovery`,
+      }),
     ...(options.settings?.stopGraceMs !== undefined ? { stopGraceMs: options.settings.stopGraceMs } : {}),
   });
   const reaped = await supervisor.reapOrphans();
   if (reaped) log(`-----> Stopped ${reaped} process(es) left by an earlier platform`);
   const registry = new DiscoveryRegistry();
   const dnsServer: DnsServer = await startDnsServer({ registry, zone, port: options.dnsPort ?? 0 });
+  dnsAddress = () => dnsServer.address;
   const router = new LocalRouter({ port: options.routerPort ?? 8080 });
   const { port: routerPort } = await router.listen();
   const provisioner = new LocalResourceProvisioner({ dataDir, logs });
-  let apiUrl = '';
   const cp = new ControlPlane(
     {
       store,

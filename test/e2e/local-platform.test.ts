@@ -119,9 +119,9 @@ describe('local platform end to end', () => {
   });
 
   it('run starts a one-off instance of the current release, streams its output and passes its exit code', async () => {
-    const r = await platform.cli(['run', '-a', APP, '--', 'echo from-run $WHARF_RELEASE $GREETING; exit 3']);
+    const r = await platform.cli(['run', '-a', APP, '--', 'echo from-run $WHARF_RELEASE $WHARF_APP; exit 3']);
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('from-run v3 Hello from Wharf');
+    expect(r.stdout).toContain('from-run v3 hello');
   });
 
   it('a kill -9 of an instance is followed by a restart and service', async () => {

@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   readonly stopGraceMs?: number;
   /** the platform's env for every instance, under the release's. @default PATH and HOME of this process */
   readonly env?: Readonly<Record<string, string>>;
+  /** env that depends on the instance id (its discovery names), laid over the spec's */
+  readonly instanceEnv?: (id: string, spec: InstanceSpec) => Record<string, string>;
   /** working dir of an instance whose release has no artifact. @default dataDir */
   readonly defaultCwd?: string;
 }
@@ -81,6 +83,7 @@ export class Supervisor implements Scheduler {
   readonly #backoff: BackoffOptions;
   readonly #graceMs: number;
   readonly #env: Readonly<Record<string, string>>;
+  readonly #instanceEnv: SupervisorOptions['instanceEnv'];
   readonly #defaultCwd: string;
   readonly #state: StateFile;
   readonly #instances = new Map<string, Managed>();
@@ -96,6 +99,7 @@ export class Supervisor implements Scheduler {
     this.#backoff = options.backoff ?? {};
     this.#graceMs = options.stopGraceMs ?? 10_000;
     this.#env = options.env ?? defaultPlatformEnv();
+    this.#instanceEnv = options.instanceEnv;
     this.#defaultCwd = options.defaultCwd ?? options.dataDir;
     this.#state = new StateFile(options.dataDir);
   }
@@ -417,6 +421,7 @@ export class Supervisor implements Scheduler {
       WHARF_PROCESS_TYPE: managed.spec.processType,
       WHARF_RELEASE: String(managed.spec.releaseVersion),
       ...managed.spec.env,
+      ...(this.#instanceEnv?.(managed.id, managed.spec) ?? {}),
       PORT: String(managed.port),
       WHARF_INSTANCE_ID: managed.id,
     };
