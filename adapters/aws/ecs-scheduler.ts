@@ -241,8 +241,8 @@ export class EcsScheduler implements Scheduler {
           new ListTasksCommand({ cluster: this.o.cluster, ...(nextToken ? { nextToken } : {}) }),
         ),
       );
-      arns.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken;
+      arns.push(...(page?.taskArns ?? []));
+      nextToken = page?.nextToken;
     } while (nextToken);
     const instances: Instance[] = [];
     for (let i = 0; i < arns.length; i += 100) {

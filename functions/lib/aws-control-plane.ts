@@ -85,6 +85,20 @@ export class AwsControlPlane extends ControlPlane {
     return formation;
   }
 
+  /** ECS would restart the tasks of a live service: the services go first, then the core's teardown. */
+  override async destroyApp(name: string, confirm: boolean): Promise<void> {
+    if (confirm) {
+      const latest = await this.ctx.store.latestRelease(name);
+      const formation = await this.ctx.store.getFormation(name);
+      const types = new Set([
+        ...Object.keys(latest?.processes ?? {}),
+        ...Object.keys(formation?.processes ?? {}),
+      ]);
+      for (const type of types) await this.aws.ecs.removeService(name, type);
+    }
+    await super.destroyApp(name, confirm);
+  }
+
   override async converge(app: string): Promise<void> {
     const current = await this.ctx.store.getCurrentVersion(app);
     if (current !== null) await this.aws.deployer.deploy(app, current);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ApiRequest, ApiResponse } from '../../api/handler.ts';
-import { ValidationError } from '../../core/errors.ts';
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import { logGroupName } from '../../adapters/aws/log-streams.ts';
 import type { AwsPlatform } from './aws-platform.ts';
 
@@ -23,7 +23,7 @@ function body(req: ApiRequest): Record<string, unknown> {
 
 export function awsRoutes(p: AwsPlatform, accountId: () => string | null): readonly Route[] {
   const requireApp = async (name: string) => {
-    await p.controlPlane.appInfo(name);
+    if (!(await p.store.getApp(name))) throw new NotFoundError(`app "${name}" not found: see \`wharf apps\``);
     return name;
   };
   return [

@@ -289,4 +289,62 @@ describe('AWS full flow', () => {
     expect(releases.statusCode).toBe(200);
     expect(JSON.parse(releases.body!).map((r: { version: number }) => r.version)).toEqual([1, 2]);
   });
+
+  it('scales through the API with UpdateService, and a config change rolls a new release onto ECS', async () => {
+    mocks.ecs.resetHistory();
+    const scaled = await call(
+      api,
+      httpEvent('PUT', '/apps/shop/formation', {}, JSON.stringify({ processes: { web: 3, worker: 1 } })),
+    );
+    expect(scaled.statusCode).toBe(200);
+    expect(
+      mocks.ecs
+        .commandCalls(UpdateServiceCommand)
+        .map((c) => c.args[0].input)
+        .map((i) => [i.service, i.desiredCount]),
+    ).toEqual([
+      ['wharf_shop_web', 3],
+      ['wharf_shop_worker', 1],
+    ]);
+    const bad = await call(
+      api,
+      httpEvent('PUT', '/apps/shop/formation', {}, JSON.stringify({ processes: { web: -1 } })),
+    );
+    expect(bad.statusCode).toBe(400);
+
+    const changed = await call(
+      api,
+      httpEvent('PATCH', '/apps/shop/env', {}, JSON.stringify({ set: { FEATURE: 'on' } })),
+    );
+    expect(changed.statusCode).toBe(200);
+    const body = JSON.parse(changed.body!);
+    expect(body.release.version).toBe(3);
+    expect(body.deployment).toMatchObject({ toVersion: 3, status: 'running' });
+    const web = mocks.ecs
+      .commandCalls(RegisterTaskDefinitionCommand)
+      .find((c) => c.args[0].input.family === 'wharf_shop_web')!;
+    expect(web.args[0].input.containerDefinitions![0]!.environment).toContainEqual({
+      name: 'FEATURE',
+      value: 'on',
+    });
+    expect(mocks.ecs.commandCalls(UpdateServiceCommand).at(-1)!.args[0].input).toMatchObject({
+      desiredCount: 1,
+    });
+  });
+
+  it('hands out a presigned upload URL and the log group for Live Tail', async () => {
+    const upload = await call(api, httpEvent('POST', '/apps/shop/sources', {}));
+    expect(upload.statusCode, upload.body).toBe(201);
+    const u = JSON.parse(upload.body!);
+    expect(u.key).toMatch(/^sources\/shop\/[0-9a-f]{16}\.tar\.gz$/);
+    expect(new URL(u.url).hostname).toBe('wharf-bucket.s3.eu-west-1.amazonaws.com');
+    const group = await call(api, httpEvent('GET', '/apps/shop/log-group', {}));
+    expect(JSON.parse(group.body!)).toEqual({
+      region: 'eu-west-1',
+      logGroupName: '/wharf/apps/shop',
+      logGroupArn: 'arn:aws:logs:eu-west-1:111122223333:log-group:/wharf/apps/shop',
+    });
+    const missing = await call(api, httpEvent('GET', '/apps/nope/log-group', {}));
+    expect(missing.statusCode).toBe(404);
+  });
 });

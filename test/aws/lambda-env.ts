@@ -1,7 +1,7 @@
 /** The env the platform stack gives the functions, with test values. */
 
 // Import this module before the functions: their logger reads the level when it is made.
-process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
+process.env['POWERTOOLS_LOG_LEVEL'] = process.env['POWERTOOLS_LOG_LEVEL'] ?? 'SILENT';
 
 export const LAMBDA_ENV: Record<string, string> = {
   AWS_REGION: 'eu-west-1',
