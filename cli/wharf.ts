@@ -5,6 +5,7 @@ import { parseArgs } from './args.ts';
 import { apps, create, destroy, info, remote } from './commands/apps.ts';
 import { build, builds, deploy } from './commands/builds.ts';
 import { env, release, route } from './commands/config.ts';
+import { pg, redis } from './commands/consoles.ts';
 import { health } from './commands/health.ts';
 import { events, log } from './commands/logs.ts';
 import { ps, restart, run, scale } from './commands/processes.ts';
@@ -38,6 +39,8 @@ const COMMANDS: Record<string, Command> = {
   build,
   resource,
   resources: resource,
+  pg,
+  redis,
   health,
 };
 
@@ -49,6 +52,7 @@ const SPEC = {
     ['instance', 'i'],
     ['lines', 'n'],
     ['as'],
+    ['resource'],
     ['data-dir'],
     ['api-port'],
     ['router-port'],

@@ -5,8 +5,8 @@
 import { requireApp } from './apps.ts';
 import type { Ctx } from './context.ts';
 import { deploy } from './deployer.ts';
-import type { Deployment, Release, Resource } from './domain.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
+import type { Deployment, Release, Resource, ResourceProvider } from './domain.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { recordEvent } from './events.ts';
 import { appendRelease } from './releases.ts';
 import {
@@ -15,6 +15,7 @@ import {
   envKeysToRemove,
   envPrefixFor,
   maskResourceEnv,
+  resourceEnvNames,
   validateProvider,
   validateResourceName,
 } from './resources/index.ts';
@@ -46,30 +47,8 @@ export class ResourceService {
   async add(app: string, input: Record<string, unknown>): Promise<ResourceChange> {
     await requireApp(this.ctx, app);
     const provider = validateProvider(input['provider']);
-    const existing = await this.ctx.store.listResources(app);
-    const name =
-      input['name'] === undefined || input['name'] === null
-        ? defaultResourceName(
-            provider,
-            existing.map((r) => r.name),
-          )
-        : validateResourceName(input['name']);
-    assertResourceNameFree(
-      app,
-      name,
-      existing.map((r) => r.name),
-    );
-    const prefix = envPrefixFor(name, provider, existing);
-    const base: Resource = {
-      name,
-      app,
-      provider,
-      status: 'provisioning',
-      env: {},
-      meta: {},
-      createdAt: this.ctx.clock.now().toISOString(),
-    };
-    await this.ctx.store.putResource(base);
+    const { base, prefix } = await this.reserve(app, provider, input['name']);
+    const name = base.name;
     let provisioned: Awaited<ReturnType<Ctx['provisioner']['provision']>>;
     try {
       provisioned = await this.ctx.provisioner.provision(app, name, provider, prefix);
@@ -82,7 +61,7 @@ export class ResourceService {
       ...base,
       status: provisioned.ready ? 'ready' : 'provisioning',
       env: provisioned.env,
-      meta: provisioned.meta,
+      meta: { ...base.meta, ...provisioned.meta },
     };
     await this.ctx.store.putResource(resource);
     await recordEvent(
@@ -135,6 +114,54 @@ export class ResourceService {
     return { resource: { ...r, status: 'deleting', env: maskResourceEnv(r.env) }, ...change };
   }
 
+  /**
+   * Chooses the name and env prefix and stores the resource as provisioning, under a
+   * per-app lease: parallel adds (the API allows them, and provisioning is slow) must
+   * neither take one name twice nor both claim DATABASE_URL.
+   */
+  private async reserve(
+    app: string,
+    provider: ResourceProvider,
+    requestedName: unknown,
+  ): Promise<{ base: Resource; prefix: string }> {
+    return this.withLease(`resources/${app}`, async () => {
+      const existing = await this.ctx.store.listResources(app);
+      const names = existing.map((r) => r.name);
+      const name =
+        requestedName === undefined || requestedName === null
+          ? defaultResourceName(provider, names)
+          : validateResourceName(requestedName);
+      assertResourceNameFree(app, name, names);
+      const prefix = envPrefixFor(name, provider, existing.map(withClaimedEnv));
+      const base: Resource = {
+        name,
+        app,
+        provider,
+        status: 'provisioning',
+        env: {},
+        meta: { envPrefix: prefix },
+        createdAt: this.ctx.clock.now().toISOString(),
+      };
+      await this.ctx.store.putResource(base);
+      return { base, prefix };
+    });
+  }
+
+  private async withLease<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const holder = this.ctx.ids.next('lease');
+    const deadline = this.ctx.clock.now().getTime() + 30_000;
+    while (!(await this.ctx.store.acquireLease(key, holder, 60_000))) {
+      if (this.ctx.clock.now().getTime() > deadline)
+        throw new ConflictError(`another resource change of ${key} is in progress: try again`);
+      await this.ctx.clock.sleep(50);
+    }
+    try {
+      return await fn();
+    } finally {
+      await this.ctx.store.releaseLease(key, holder);
+    }
+  }
+
   private async releaseWith(
     app: string,
     set: Record<string, string>,
@@ -154,8 +181,24 @@ export class ResourceService {
       };
     });
     const current = await this.ctx.store.getCurrentVersion(app);
+    // A newer release (another add, an env change) carries this env too and is deployed
+    // by whoever made it; deploying this one after it would take its changes away.
+    const latest = await this.ctx.store.latestRelease(app);
+    const superseded = latest !== null && latest.version > release.version;
     const deployment =
-      current !== null && release.artifactId ? await deploy(this.ctx, app, release.version) : null;
+      current !== null && release.artifactId && !superseded
+        ? await deploy(this.ctx, app, release.version)
+        : null;
     return { release, deployment };
   }
+}
+
+/**
+ * A resource still provisioning has no env yet; the names it will set (from the prefix
+ * chosen when it was reserved) count as taken.
+ */
+function withClaimedEnv(r: Resource): Pick<Resource, 'name' | 'env'> {
+  if (Object.keys(r.env).length > 0) return r;
+  const prefix = typeof r.meta['envPrefix'] === 'string' ? r.meta['envPrefix'] : '';
+  return { name: r.name, env: Object.fromEntries(resourceEnvNames(r.provider, prefix).map((n) => [n, ''])) };
 }
