@@ -10,7 +10,7 @@ async function stackEvents(event: StackStatusEvent): Promise<{ outcome: string }
   const outcome = await handleStackEvent(
     {
       store: p.store,
-      resources: p.controlPlane.resources,
+      markReady: (app, name, env, meta) => p.controlPlane.markResourceReady(app, name, env, meta),
       stackPrefix: `${process.env['WHARF_PLATFORM_NAME'] ?? 'wharf'}-${NAME_PREFIXES.resourceStack}`,
     },
     event,

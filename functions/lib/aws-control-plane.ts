@@ -8,8 +8,8 @@
 import * as configVars from '../../core/config-vars.ts';
 import { ControlPlane, type ReleaseChange } from '../../core/control-plane.ts';
 import type { CoreDeps } from '../../core/deps.ts';
-import type { Deployment, Formation } from '../../core/domain.ts';
-import { ValidationError } from '../../core/errors.ts';
+import type { Deployment, Formation, Release } from '../../core/domain.ts';
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import * as releases from '../../core/releases.ts';
 import { validateProcessType, validateScaleCount } from '../../core/validation.ts';
 import type { EcsReleaseDeployer } from '../../adapters/aws/ecs-release-deployer.ts';
@@ -97,6 +97,34 @@ export class AwsControlPlane extends ControlPlane {
       for (const type of types) await this.aws.ecs.removeService(name, type);
     }
     await super.destroyApp(name, confirm);
+  }
+
+  /**
+   * A resource's stack finished: as ResourceService.markReady, but the release it makes is
+   * deployed through ECS. Idempotent: a resource already ready changes nothing.
+   */
+  async markResourceReady(
+    app: string,
+    name: string,
+    env: Record<string, string>,
+    meta: Record<string, unknown>,
+  ): Promise<{ release: Release | null; deployment: Deployment | null }> {
+    const r = await this.ctx.store.getResource(app, name);
+    if (!r) throw new NotFoundError(`${app} has no resource "${name}"`);
+    if (r.status === 'ready') return { release: null, deployment: null };
+    await this.ctx.store.putResource({ ...r, status: 'ready', env, meta: { ...r.meta, ...meta } });
+    const release = await releases.appendRelease(this.ctx, app, (latest) => ({
+      app,
+      artifactId: latest?.artifactId ?? null,
+      env: { ...(latest?.env ?? {}), ...env },
+      processEnv: latest?.processEnv ?? {},
+      processes: latest?.processes ?? {},
+      description: `Attach ${name} (${r.provider})`,
+    }));
+    return {
+      release,
+      deployment: await this.deployIfRunningOnEcs(app, release.version, !!release.artifactId),
+    };
   }
 
   override async converge(app: string): Promise<void> {

@@ -3,7 +3,6 @@
  * the resource is ready (its release is made) or failed. Idempotent: markReady ignores
  * a resource already ready.
  */
-import type { ResourceService } from '../../core/resource-service.ts';
 import type { StateStore } from '../../core/ports.ts';
 
 export interface StackStatusEvent {
@@ -16,7 +15,12 @@ export interface StackStatusEvent {
 
 export interface StackEventDeps {
   readonly store: Pick<StateStore, 'getResource' | 'putResource'>;
-  readonly resources: Pick<ResourceService, 'markReady'>;
+  readonly markReady: (
+    app: string,
+    name: string,
+    env: Record<string, string>,
+    meta: Record<string, unknown>,
+  ) => Promise<unknown>;
   /** the stack name prefix of resources, e.g. `wharf-resource-` */
   readonly stackPrefix: string;
 }
@@ -43,7 +47,7 @@ export async function handleStackEvent(deps: StackEventDeps, event: StackStatusE
     const resource = await deps.store.getResource(app, name);
     if (!resource) continue;
     if (READY.has(status)) {
-      await deps.resources.markReady(app, name, { ...resource.env }, { stackId, stackStatus: status });
+      await deps.markReady(app, name, { ...resource.env }, { stackId, stackStatus: status });
       return `resource ${app}/${name} ready`;
     }
     if (FAILED.has(status) && resource.status !== 'failed') {
