@@ -94,7 +94,11 @@ async function main(): Promise<void> {
     ac.abort();
     await following;
   } finally {
-    cli?.kill('SIGINT');
+    if (cli && cli.exitCode === null) {
+      const exited = new Promise((r) => cli!.once('exit', r));
+      cli.kill('SIGINT');
+      await exited;
+    }
     await platform.stop().catch(() => {});
     platform.cleanup();
   }
