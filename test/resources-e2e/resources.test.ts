@@ -192,21 +192,23 @@ describe('resources on the local platform, end to end', () => {
       'select postgis_version()',
     );
     expect(spatial.stdout).toMatch(/^3\./);
-    // psql's own exit status comes back: 3 is "an error in a script with ON_ERROR_STOP"
-    const failing = await wharf(
+    const failing = await wharf('pg', 'psql', '--resource', 'postgres', '--', '-X', '-c', 'select nonsense');
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('column "nonsense" does not exist');
+    // psql's own status comes back: 2 is psql's "connection to the server went bad" (-p overrides PGPORT)
+    const unreachable = await wharf(
       'pg',
       'psql',
       '--resource',
       'postgres',
       '--',
       '-X',
-      '-v',
-      'ON_ERROR_STOP=1',
+      '-p',
+      '1',
       '-c',
-      'select nonsense',
+      'select 1',
     );
-    expect(failing.code).toBe(1);
-    expect(failing.stderr).toContain('column "nonsense" does not exist');
+    expect(unreachable.code).toBe(2);
 
     const dumpFile = join(scratch, 'notes.dump');
     const dump = await time('pg dump', () =>
@@ -297,6 +299,9 @@ describe('resources on the local platform, end to end', () => {
     expect((await read('pg', 'greeting')).value).toBe('hello from postgres');
     const list = JSON.parse((await wharf('resource', 'list', '--json')).stdout) as Resource[];
     expect(list.map((r) => r.name)).not.toContain('redis');
+    const noRedis = await wharf('redis', 'cli', '--', 'PING');
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.stderr).toContain('has no redis resource: add one with `wharf resource add redis`');
   }, 60_000);
 
   it('refuses an unknown provider (400, naming the providers) and a duplicate name (409)', async () => {
