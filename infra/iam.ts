@@ -132,9 +132,18 @@ export function acknowledgeGeneratedWildcards(scope: IConstruct): void {
         : [stack.resolve(node.policyDocument)];
     for (const doc of docs) {
       for (const statement of (doc as { Statement?: Record<string, unknown>[] }).Statement ?? []) {
+        const actions = (Array.isArray(statement.Action) ? statement.Action : [statement.Action]) as string[];
         for (const finding of findingsOfResolved(statement)) {
           const known = GENERATED_WILDCARDS.find((g) => g.finding.test(finding));
           if (known) acknowledge(node, `IAM5[${finding}]`, known.why);
+          // CDK's X-Ray grant (tracing) and the like: '*' is right when no action can be scoped.
+          if (finding === 'Resource::*' && actions.every((a) => ACTIONS_WITHOUT_RESOURCE_SCOPE.includes(a))) {
+            acknowledge(
+              node,
+              'IAM5[Resource::*]',
+              `${actions.join(', ')}: no resource-level permissions exist.`,
+            );
+          }
         }
       }
     }

@@ -23,14 +23,14 @@ const variants: Record<string, Record<string, unknown>> = {
   'no NAT': { 'wharf:natMode': 'none' },
   'VPC endpoints': { 'wharf:natMode': 'endpoints' },
   'existing VPC': {
-    'wharf:vpcId': 'vpc-0abc',
-    'wharf:publicSubnetIds': 'subnet-a,subnet-b',
-    'wharf:privateSubnetIds': 'subnet-c,subnet-d',
+    'wharf:vpcId': 'vpc-0123456789abcdef0',
+    'wharf:publicSubnetIds': 'subnet-0123456789abcdef0,subnet-0123456789abcdef1',
+    'wharf:privateSubnetIds': 'subnet-0123456789abcdef2,subnet-0123456789abcdef3',
     'wharf:availabilityZones': 'us-east-1a,us-east-1b',
   },
   'domain + hosted zone, 4 ALBs': {
     'wharf:domain': 'apps.example.com',
-    'wharf:hostedZoneId': 'Z0000000000000',
+    'wharf:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
     'wharf:hostedZoneName': 'example.com',
     'wharf:loadBalancers': 4,
   },
