@@ -70,6 +70,11 @@ async function deployLocked(
     await ctx.store.putFormation(formation);
   }
   const fromVersion = await ctx.store.getCurrentVersion(appName);
+  if (fromVersion !== null && version < fromVersion) {
+    // a newer release went live while this one waited for the lock: deploying it would undo that
+    const latest = (await ctx.store.listDeployments(appName)).at(-1);
+    if (latest) return latest;
+  }
   const strategy = options.strategy ?? app.strategy;
   const steps: DeployStep[] = [];
   let deployment: Deployment = {

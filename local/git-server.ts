@@ -22,6 +22,8 @@ export interface GitServerOptions {
 
 export class GitServer {
   private readonly options: GitServerOptions;
+  /** one receive-pack per app at a time, so a push's build and its ref update are one step */
+  private readonly receiving = new Map<string, Promise<void>>();
   constructor(options: GitServerOptions) {
     this.options = options;
   }
@@ -53,6 +55,19 @@ export class GitServer {
 
   /** Serves `/git/<app>.git/...`; the caller has authenticated the request. */
   async handle(req: IncomingMessage, res: ServerResponse, app: string, rest: string): Promise<void> {
+    if (rest !== '/git-receive-pack') return this.serve(req, res, app, rest);
+    const before = this.receiving.get(app) ?? Promise.resolve();
+    const mine = before.then(() => this.serve(req, res, app, rest));
+    const tail = mine.catch(() => {});
+    this.receiving.set(app, tail);
+    try {
+      await mine;
+    } finally {
+      if (this.receiving.get(app) === tail) this.receiving.delete(app);
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, app: string, rest: string): Promise<void> {
     if (!existsSync(this.repoPath(app))) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end(`app "${app}" not found: create it with \`wharf create ${app}\`\n`);

@@ -35,10 +35,34 @@ async function main(): Promise<number> {
       process.stdout.write(`-----> ${u.ref} deleted: nothing to build; the running release is unchanged\n`);
       continue;
     }
+    // pushes of one app are serialised by the git server, so this check cannot race:
+    // a push that read the branch before another push moved it is refused before it builds
+    const current = await refValue(u.ref);
+    if (current !== u.old && !(current === null && /^0+$/.test(u.old))) {
+      process.stdout.write(
+        ` !     ${u.ref} moved while you pushed (another push landed first): fetch, merge and push again\n`,
+      );
+      status = 1;
+      break;
+    }
     status = await deploy(u.next);
     if (status !== 0) break;
   }
   return status;
+}
+
+function refValue(ref: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const git = spawn('git', ['rev-parse', '--verify', '--quiet', ref], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    git.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    git.on('close', (code) => resolve(code === 0 ? out.trim() : null));
+    git.on('error', () => resolve(null));
+  });
 }
 
 function getJson(path: string): Promise<unknown> {

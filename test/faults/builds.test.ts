@@ -129,9 +129,10 @@ describe('faults around builds', () => {
     expect((await platform.client().appInfo(APP)).app.name).toBe(APP);
   }, 120_000);
 
-  it('two pushes of one app at once both build and deploy, with dense release numbers and one consistent release serving', async () => {
+  it('two pushes of one app at once: one lands and serves, the other is refused before it builds, no request fails', async () => {
     const client = platform.client();
     const before = (await client.listReleases(APP)).at(-1)!.version;
+    const buildsBefore = (await client.listBuilds(APP)).length;
     const other = mkdtempSync(join(tmpdir(), 'wharf-other-'));
     try {
       await platform.git(['clone', '-q', repo, other], tmpdir());
@@ -153,35 +154,29 @@ describe('faults around builds', () => {
       const s = await traffic.stop();
       console.log(describeTraffic('two pushes at once', s));
       console.log(`[fault] push A exited ${concurrent.a.code}, push B exited ${concurrent.b.code}`);
-      for (const p of [concurrent.a, concurrent.b]) {
-        const rejected = p.stderr.split('\n').filter((l) => /rejected|cannot lock ref/.test(l));
-        if (rejected.length > 0) console.log(`[fault]   ${rejected.join(' | ')}`);
-      }
       expect(s.failed).toEqual([]);
+      const results = [concurrent.a, concurrent.b];
+      const landed = results.filter((r) => r.code === 0);
+      const refused = results.filter((r) => r.code !== 0);
+      // git reads the branch before it sends; pushes of one app run one at a time, so the
+      // second sees the branch moved and is refused, as any git server refuses it
+      if (refused.length === 1) expect(refused[0]!.stderr).toContain('moved while you pushed');
+      expect(landed.length).toBeGreaterThanOrEqual(1);
       const versions = (await client.listReleases(APP)).map((r) => r.version).filter((v) => v > before);
-      expect(versions).toEqual([before + 1, before + 2]);
-      const builds = (await client.listBuilds(APP)).slice(-2);
-      expect(builds.map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
+      expect(versions).toEqual(Array.from({ length: landed.length }, (_, i) => before + 1 + i));
+      const builds = (await client.listBuilds(APP)).slice(buildsBefore);
+      expect(builds.map((x) => x.status)).toEqual(landed.map(() => 'succeeded'));
       const info = await client.appInfo(APP);
-      expect(info.currentVersion).toBe(before + 2);
-      expect((await served()).release).toBe(`v${before + 2}`);
+      expect(info.currentVersion).toBe(before + landed.length);
+      expect((await served()).release).toBe(`v${before + landed.length}`);
       concurrent.servingCommit = builds.at(-1)!.sourceVersion;
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
   }, 240_000);
 
-  // KNOWN BUG, reported to the lead: local/git-server.ts deploys in the pre-receive hook and
-  // lets two receive-packs of one app run at once. Both build and deploy, but git then
-  // updates the branch with a compare-and-swap against the value each push read at its
-  // start, so the push that finishes last is told "cannot lock ref ... failed to update
-  // ref" while its release is the one serving, and the branch points at the other commit.
-  // Fix: hold a per-app lock across the whole git-receive-pack request. When that lands,
-  // this test fails: turn it into a plain it().
-  it.fails('two pushes at once both report success, and the branch head is the commit that serves', async () => {
+  it('after two pushes at once, the branch head is the commit that serves', async () => {
     expect(concurrent.servingCommit).toMatch(/^[0-9a-f]{7,40}$/);
-    expect(concurrent.a.code, concurrent.a.stderr).toBe(0);
-    expect(concurrent.b.code, concurrent.b.stderr).toBe(0);
     const head = await platform.git(
       ['rev-parse', 'refs/heads/main'],
       join(platform.dataDir, 'repos', `${APP}.git`),
