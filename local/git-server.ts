@@ -9,6 +9,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from '../adapters/local/run-command.ts';
 
 const HOOK = fileURLToPath(new URL('./hooks/pre-receive.ts', import.meta.url));
 
@@ -36,9 +37,9 @@ export class GitServer {
     const repo = this.repoPath(app);
     if (!existsSync(join(repo, 'HEAD'))) {
       await mkdir(repo, { recursive: true });
-      await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', repo]);
-      await run('git', ['-C', repo, 'config', 'http.receivepack', 'true']);
-      await run('git', ['-C', repo, 'config', 'receive.denyDeletes', 'false']);
+      await runCommand('git', ['init', '--quiet', '--bare', '--initial-branch=main', repo]);
+      await runCommand('git', ['-C', repo, 'config', 'http.receivepack', 'true']);
+      await runCommand('git', ['-C', repo, 'config', 'receive.denyDeletes', 'false']);
     }
     const hook = join(repo, 'hooks', 'pre-receive');
     await mkdir(join(repo, 'hooks'), { recursive: true });
@@ -139,16 +140,4 @@ export class GitServer {
       child.on('error', () => resolve());
     });
   }
-}
-
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} failed: ${err.trim()}`))));
-  });
 }

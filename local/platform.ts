@@ -22,6 +22,7 @@ import { LocalRouter } from '../adapters/local/router/index.ts';
 import { SqliteStateStore } from '../adapters/local/state/sqlite-store.ts';
 import { Supervisor } from '../adapters/local/supervisor/supervisor.ts';
 import { InProcessEventBus, randomIds, systemClock } from '../adapters/local/system.ts';
+import { pidAlive } from '../adapters/local/run-command.ts';
 import { ApiServer } from './api-server.ts';
 import { GitServer } from './git-server.ts';
 
@@ -66,7 +67,7 @@ function lockDataDir(dataDir: string): () => void {
   const pidFile = join(dataDir, 'platform.pid');
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    if (pid && pid !== process.pid && alive(pid)) {
+    if (pid && pid !== process.pid && pidAlive(pid)) {
       throw new Error(
         `a Wharf platform (pid ${pid}) already runs on ${dataDir}: stop it first, or give another --data-dir`,
       );
@@ -80,15 +81,6 @@ function lockDataDir(dataDir: string): () => void {
       // the data dir may be gone already
     }
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {

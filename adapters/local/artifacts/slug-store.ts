@@ -2,11 +2,11 @@
  * ArtifactStore for slugs on disk: each slug is kept as its .tgz and unpacked once into
  * the directory instances run from (`file://<dir>`). Unpacked slugs are never changed.
  */
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ArtifactStore } from '../../../core/ports.ts';
+import { runCommand } from '../run-command.ts';
 
 export class SlugStore implements ArtifactStore {
   private readonly dir: string;
@@ -21,7 +21,14 @@ export class SlugStore implements ArtifactStore {
     await mkdir(unpacking, { recursive: true });
     await copyFile(slugPath, `${base}.tgz`);
     // the slug holds ./app/...; strip that folder so the dir is the app root
-    await run('tar', ['-xzf', `${base}.tgz`, '-C', unpacking, '--strip-components=2', '--no-same-owner']);
+    await runCommand('tar', [
+      '-xzf',
+      `${base}.tgz`,
+      '-C',
+      unpacking,
+      '--strip-components=2',
+      '--no-same-owner',
+    ]);
     await rm(base, { recursive: true, force: true });
     await rename(unpacking, base);
     return pathToFileURL(base).href;
@@ -36,18 +43,4 @@ export class SlugStore implements ArtifactStore {
     await rm(dir, { recursive: true, force: true });
     await rm(`${dir}.tgz`, { force: true });
   }
-}
-
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err.trim()}`)),
-    );
-  });
 }

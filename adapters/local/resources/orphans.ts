@@ -6,21 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PID_FILE } from './supervisor.ts';
+import { pidAlive } from '../run-command.ts';
 
 async function commandLine(pid: number): Promise<string | null> {
   try {
     return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -35,11 +27,11 @@ export async function reapOrphan(dir: string): Promise<boolean> {
   const cmd = await commandLine(pid);
   if (!cmd?.includes(dir)) return false;
   process.kill(pid, 'SIGTERM');
-  for (let waited = 0; waited < 10_000 && alive(pid); waited += 100) {
+  for (let waited = 0; waited < 10_000 && pidAlive(pid); waited += 100) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  for (let waited = 0; waited < 2_000 && alive(pid); waited += 50) {
+  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (let waited = 0; waited < 2_000 && pidAlive(pid); waited += 50) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;
