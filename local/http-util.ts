@@ -7,6 +7,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit)
     throw new WharfError('payload_too_large', `request body over ${limit} bytes: send less`);
+  // a JSON body that stops arriving must not hold its socket forever (the server has no
+  // overall request timeout, because pushes and follows are long)
+  req.setTimeout(30_000, () =>
+    req.destroy(new WharfError('validation_error', 'request body timed out: send it whole')),
+  );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -15,6 +20,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
       throw new WharfError('payload_too_large', `request body over ${limit} bytes: send less`);
     chunks.push(chunk as Buffer);
   }
+  req.setTimeout(0);
   return Buffer.concat(chunks);
 }
 
