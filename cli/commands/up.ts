@@ -41,7 +41,8 @@ export const up: Command = {
         `Router:    ${platform.routerUrl}  (apps at http://<app>.localhost:${platform.routerPort}/)`,
         `DNS:       ${platform.dns}  (names under wharf.internal)`,
         '',
-        'Next: cd examples/node-web && git init && wharf create myapp && git push wharf main',
+        'Next (see the README): cp -r examples/node-web /tmp/myapp && cd /tmp/myapp && git init -b main && git add . && git commit -m first',
+        '                      wharf create myapp && git push wharf main',
         '',
       ].join('\n'),
     );
