@@ -16,10 +16,10 @@ import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
 import { EcsReleaseDeployer } from '../../adapters/aws/ecs-release-deployer.ts';
 import type { EcsScheduler } from '../../adapters/aws/ecs-scheduler.ts';
 import { LeaderKeeper } from '../../adapters/aws/leader-keeper.ts';
+import type { CloudFormationResourceProvisioner } from '../../adapters/aws/resources/provisioner.ts';
 import type { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import { DEFAULT_SETTINGS } from '../../core/deps.ts';
-import { WharfError } from '../../core/errors.ts';
 import type { ResourceProvisioner } from '../../core/ports.ts';
 import { AwsControlPlane } from './aws-control-plane.ts';
 import type { AwsConfig } from './config.ts';
@@ -38,23 +38,9 @@ export interface AwsPlatform {
   readonly router: AlbRouter;
   readonly deployer: EcsReleaseDeployer;
   readonly leaders: LeaderKeeper;
+  /** resource stacks; its handleStackEvent reads what a stack status event means */
+  readonly resources: CloudFormationResourceProvisioner;
 }
-
-/** Resource stacks are the resource provisioner's (another module); until it is wired, say so. */
-const provisionerNotWired: ResourceProvisioner = {
-  provision: async () => {
-    throw new WharfError(
-      'unavailable',
-      'resources are not available on this AWS platform yet: the CloudFormation provisioner is not wired',
-    );
-  },
-  deprovision: async () => {
-    throw new WharfError(
-      'unavailable',
-      'resources are not available on this AWS platform yet: the CloudFormation provisioner is not wired',
-    );
-  },
-};
 
 export function createAwsPlatform(
   config: AwsConfig,
@@ -114,6 +100,10 @@ export function createAwsPlatform(
         (await secrets.get(`git-token/${app}`)) !== null ? secrets.secretId(`git-token/${app}`) : null,
     }),
   );
+  const resources = lazy<CloudFormationResourceProvisioner>(
+    async () => (await import('./lazy/resources.ts')).makeResourceProvisioner(config),
+    { stackName: (app: string, name: string) => `${config.resourceStackPrefix}${app}--${name}` },
+  );
   const instanceEnv = (app: string, processType: string) => ({
     WHARF_DISCOVERY_ZONE: config.namespaceName,
     WHARF_SERVICE_NAME: `${processType}.${app}.${config.namespaceName}`,
@@ -143,7 +133,7 @@ export function createAwsPlatform(
       discovery,
       probe: ecsHealthProbe,
       secrets,
-      provisioner: options.provisioner ?? provisionerNotWired,
+      provisioner: options.provisioner ?? resources,
       settings: {
         ...DEFAULT_SETTINGS,
         routerDomain: config.routerDomain,
@@ -154,5 +144,18 @@ export function createAwsPlatform(
     { holder: `lambda-${lambdaIds.next('h')}` },
   );
   const leaders = new LeaderKeeper({ store: new DynamoLeaderStore(table), discovery });
-  return { config, controlPlane, store, secrets, artifacts, logs, ecs, discovery, router, deployer, leaders };
+  return {
+    config,
+    controlPlane,
+    store,
+    secrets,
+    artifacts,
+    logs,
+    ecs,
+    discovery,
+    router,
+    deployer,
+    leaders,
+    resources,
+  };
 }

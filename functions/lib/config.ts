@@ -1,5 +1,6 @@
 /** The Lambda functions' configuration, from the env vars the platform stack sets. */
 import { ValidationError } from '../../core/errors.ts';
+import { NAME_PREFIXES } from '../../infra/deploy-settings.ts';
 
 export interface AwsConfig {
   readonly region: string;
@@ -24,6 +25,12 @@ export interface AwsConfig {
   readonly maxWebhookBytes: number;
   /** routes are `<app>.<routerDomain>` by default */
   readonly routerDomain: string;
+  /** resource stacks are `<resourceStackPrefix><app>--<name>` (`wharf-resource-`) */
+  readonly resourceStackPrefix: string;
+  /** the role CloudFormation assumes for resource stacks; '' = the caller's credentials */
+  readonly resourceStackRoleArn: string;
+  /** where the synthesized resource templates are: `<url>/<provider>.json` */
+  readonly resourceTemplatesUrl: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -42,10 +49,12 @@ const list = (v: string) =>
     .filter(Boolean);
 
 export function readAwsConfig(env: Env = process.env): AwsConfig {
+  const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const bucket = required(env, 'WHARF_BUCKET');
   return {
-    region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+    region,
     table: required(env, 'WHARF_TABLE'),
-    bucket: required(env, 'WHARF_BUCKET'),
+    bucket,
     cluster: env['WHARF_CLUSTER'] ?? '',
     namespaceId: env['WHARF_NAMESPACE_ID'] ?? '',
     namespaceName: env['WHARF_NAMESPACE_NAME'] ?? 'wharf.internal',
@@ -63,5 +72,11 @@ export function readAwsConfig(env: Env = process.env): AwsConfig {
     vpcId: env['WHARF_VPC_ID'] ?? '',
     maxWebhookBytes: Number(env['WHARF_MAX_WEBHOOK_BYTES'] ?? 1024 * 1024),
     routerDomain: env['WHARF_ROUTER_DOMAIN'] ?? 'localhost',
+    resourceStackPrefix:
+      env['WHARF_RESOURCE_STACK_PREFIX'] ?? `${env['WHARF_NAME'] ?? 'wharf'}-${NAME_PREFIXES.resourceStack}`,
+    resourceStackRoleArn: env['WHARF_RESOURCE_STACK_ROLE_ARN'] ?? '',
+    // The artifacts bucket's `templates/` (infra/storage.ts): CloudFormation reads them from S3.
+    resourceTemplatesUrl:
+      env['WHARF_RESOURCE_TEMPLATES_URL'] ?? `https://${bucket}.s3.${region}.amazonaws.com/templates`,
   };
 }

@@ -7,6 +7,7 @@ export const LAMBDA_ENV: Record<string, string> = {
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'AKIDTEST',
   AWS_SECRET_ACCESS_KEY: 'secret',
+  WHARF_NAME: 'wharf',
   WHARF_TABLE: 'wharf-state',
   WHARF_BUCKET: 'wharf-bucket',
   WHARF_CLUSTER: 'wharf',
@@ -27,6 +28,8 @@ export const LAMBDA_ENV: Record<string, string> = {
   WHARF_VPC_ID: 'vpc-1',
   WHARF_ROUTER_DOMAIN: 'apps.example.com',
   WHARF_MAX_WEBHOOK_BYTES: '65536',
+  WHARF_RESOURCE_STACK_PREFIX: 'wharf-resource-',
+  WHARF_RESOURCE_STACK_ROLE_ARN: 'arn:aws:iam::111122223333:role/wharf-resource-stacks',
 };
 
 export function setLambdaEnv(): void {

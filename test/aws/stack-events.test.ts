@@ -1,75 +1,204 @@
-import { describe, expect, it } from 'vitest';
-import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
-import type { Resource } from '../../core/domain.ts';
-import { handleStackEvent } from '../../functions/lib/stack-events-handler.ts';
-import { FakeTable, fakeDocumentClient } from './fake-dynamo.ts';
+/**
+ * Resources on AWS through the Lambda functions, with the SDK mocked: the API's
+ * `POST /apps/:app/resources` starts a CloudFormation stack; its status events through
+ * the stack-events function make the resource ready (and a release with its env) or failed.
+ */
+import { httpEvent, lambdaContext, setLambdaEnv } from './lambda-env.ts';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretRefValueFrom } from '../../core/resources/env.ts';
+import { handler as api } from '../../functions/api.ts';
+import { getPlatform, resetPlatform } from '../../functions/lib/platform.ts';
+import { handler as stackEvents } from '../../functions/stack-events.ts';
+import { FakeTable, installFakeTable } from './fake-dynamo.ts';
 
-const stackEvent = (name: string, status: string, reason = '') => ({
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:wharf/resources/shop-db-AbC';
+const mocks = {
+  cfn: mockClient(CloudFormationClient),
+  secrets: mockClient(SecretsManagerClient),
+  logs: mockClient(CloudWatchLogsClient),
+};
+let dynamo: ReturnType<typeof installFakeTable>;
+/** the stacks CreateStack made, by id; a test sets their status */
+const stacks = new Map<string, Stack>();
+
+const stackId = (name: string) => `arn:aws:cloudformation:eu-west-1:111122223333:stack/${name}/0b1c2d3e`;
+const statusEvent = (id: string, status: string, reason = '') => ({
+  id: `ev-${status}`,
   'detail-type': 'CloudFormation Stack Status Change',
-  detail: {
-    'stack-id': `arn:aws:cloudformation:eu-west-1:111122223333:stack/${name}/0b1c2d3e`,
-    'status-details': { status, 'status-reason': reason },
-  },
+  source: 'aws.cloudformation',
+  resources: [id],
+  detail: { 'stack-id': id, 'status-details': { status, 'status-reason': reason } },
 });
 
-async function setup() {
-  const { client } = fakeDocumentClient(new FakeTable());
-  const store = new DynamoStateStore({ client, tableName: 't' });
-  const resource: Resource = {
-    name: 'main-db',
-    app: 'my-shop',
-    provider: 'postgres',
-    status: 'provisioning',
-    env: { DATABASE_URL: 'secret:resources/my-shop/main-db' },
-    meta: {},
-    createdAt: '2026-11-25T10:00:00Z',
-  };
-  await store.putResource(resource);
-  const ready: unknown[][] = [];
-  const deps = {
-    store,
-    stackPrefix: 'wharf-resource-',
-    markReady: async (...args: unknown[]) => void ready.push(args),
-  };
-  return { store, deps, ready };
+async function call<E>(h: (e: E, c: typeof lambdaContext) => Promise<unknown>, e: E) {
+  return h(e, lambdaContext) as Promise<{ statusCode?: number; body?: string; outcome?: string }>;
+}
+const json = (body: unknown) => JSON.stringify(body);
+const jsonHeaders = { 'content-type': 'application/json' };
+
+async function addResource(app: string, body: Record<string, unknown>) {
+  const res = await call(api, httpEvent('POST', `/apps/${app}/resources`, jsonHeaders, json(body)));
+  expect(res.statusCode, res.body).toBe(201);
+  return JSON.parse(res.body!);
 }
 
-describe('stack events', () => {
-  it('finds the resource of a hyphenated stack name and marks it ready with its env', async () => {
-    const { deps, ready } = await setup();
-    expect(
-      await handleStackEvent(deps, stackEvent('wharf-resource-my-shop-main-db', 'CREATE_COMPLETE')),
-    ).toBe('resource my-shop/main-db ready');
-    expect(ready).toEqual([
-      [
-        'my-shop',
-        'main-db',
-        { DATABASE_URL: 'secret:resources/my-shop/main-db' },
-        {
-          stackId: expect.stringContaining('wharf-resource-my-shop-main-db'),
-          stackStatus: 'CREATE_COMPLETE',
-        },
-      ],
-    ]);
+describe('resources on AWS: API → CloudFormation → stack events', () => {
+  beforeAll(async () => {
+    setLambdaEnv();
+    resetPlatform();
+    dynamo = installFakeTable(new FakeTable());
+    mocks.secrets
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no secret', $metadata: {} }));
+    mocks.logs.on(PutLogEventsCommand).resolves({});
+    mocks.cfn.on(CreateStackCommand).callsFake((i) => {
+      const id = stackId(i.StackName);
+      stacks.set(id, {
+        StackId: id,
+        StackName: i.StackName,
+        StackStatus: 'CREATE_IN_PROGRESS',
+        CreationTime: new Date(),
+        Parameters: i.Parameters,
+        Tags: i.Tags,
+      });
+      return { StackId: id };
+    });
+    mocks.cfn.on(DescribeStacksCommand).callsFake((i) => {
+      const s = stacks.get(i.StackName);
+      if (!s) throw new Error(`Stack with id ${i.StackName} does not exist`);
+      return { Stacks: [s] };
+    });
+    mocks.cfn.on(DeleteStackCommand).resolves({});
+    const res = await call(api, httpEvent('POST', '/apps', jsonHeaders, json({ name: 'shop' })));
+    expect(res.statusCode, res.body).toBe(201);
+  });
+  afterAll(() => {
+    for (const m of Object.values(mocks)) m.restore();
+    dynamo.restore();
+    resetPlatform();
   });
 
-  it('records a failed stack with its reason, once, and ignores other stacks and progress', async () => {
-    const { deps, store, ready } = await setup();
-    await handleStackEvent(
-      deps,
-      stackEvent('wharf-resource-my-shop-main-db', 'ROLLBACK_COMPLETE', 'DB subnet group missing'),
-    );
-    expect(await store.getResource('my-shop', 'main-db')).toMatchObject({
-      status: 'failed',
-      error: 'stack ROLLBACK_COMPLETE: DB subnet group missing',
+  it('creates the stack, and CREATE_COMPLETE makes the resource ready and a release with its env, once', async () => {
+    const added = await addResource('shop', { provider: 'postgres', name: 'db' });
+    expect(added.resource).toMatchObject({ name: 'db', status: 'provisioning' });
+
+    const create = mocks.cfn.commandCalls(CreateStackCommand).map((c) => c.args[0].input);
+    expect(create).toHaveLength(1);
+    expect(create[0]).toMatchObject({
+      StackName: 'wharf-resource-shop--db',
+      TemplateURL: 'https://wharf-bucket.s3.eu-west-1.amazonaws.com/templates/postgres.json',
+      RoleARN: 'arn:aws:iam::111122223333:role/wharf-resource-stacks',
+      OnFailure: 'ROLLBACK',
     });
-    expect(
-      await handleStackEvent(deps, stackEvent('wharf-resource-my-shop-main-db', 'ROLLBACK_COMPLETE')),
-    ).toBe('resource my-shop/main-db: ROLLBACK_COMPLETE');
-    expect(await handleStackEvent(deps, stackEvent('wharf-platform', 'UPDATE_COMPLETE'))).toMatch(/^ignored/);
-    expect(
-      await handleStackEvent(deps, stackEvent('wharf-resource-other-app-db', 'CREATE_COMPLETE')),
-    ).toMatch(/^ignored/);
-    expect(ready).toEqual([]);
+    expect(Object.fromEntries(create[0]!.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]))).toEqual(
+      {
+        AppName: 'shop',
+        ResourceName: 'db',
+        KeepDataOnDelete: 'true',
+        VpcId: 'vpc-1',
+        SubnetIds: 'subnet-a,subnet-b',
+        AppSecurityGroupId: 'sg-tasks',
+        TaskExecutionRoleName: 'exec',
+        MaxCapacityAcu: '4',
+      },
+    );
+
+    const id = stackId('wharf-resource-shop--db');
+    const inProgress = await call(stackEvents, statusEvent(id, 'CREATE_IN_PROGRESS'));
+    expect(inProgress.outcome).toMatch(/^ignored/);
+
+    Object.assign(stacks.get(id)!, {
+      StackStatus: 'CREATE_COMPLETE',
+      Outputs: [
+        { OutputKey: 'Host', OutputValue: 'db.cluster-abc.eu-west-1.rds.amazonaws.com' },
+        { OutputKey: 'Port', OutputValue: '5432' },
+        { OutputKey: 'Database', OutputValue: 'app' },
+        { OutputKey: 'Username', OutputValue: 'wharf' },
+        { OutputKey: 'ConnectionSecretArn', OutputValue: SECRET_ARN },
+      ],
+    });
+    const ready = await call(stackEvents, statusEvent(id, 'CREATE_COMPLETE'));
+    expect(ready.outcome).toBe('resource shop/db ready: release v1');
+    // EventBridge delivers at least once
+    expect((await call(stackEvents, statusEvent(id, 'CREATE_COMPLETE'))).outcome).toBe(
+      'resource shop/db ready',
+    );
+
+    const info = await call(api, httpEvent('GET', '/apps/shop/resources/db', {}));
+    expect(JSON.parse(info.body!)).toMatchObject({ status: 'ready', meta: { stackId: id } });
+    const releases = await call(api, httpEvent('GET', '/apps/shop/releases', {}));
+    const list = JSON.parse(releases.body!) as { version: number; env: Record<string, string> }[];
+    expect(list.map((r) => r.version)).toEqual([1]);
+    expect(list[0]!.env).toMatchObject({
+      PGHOST: 'db.cluster-abc.eu-west-1.rds.amazonaws.com',
+      PGPORT: '5432',
+      PGUSER: 'wharf',
+      PGDATABASE: 'app',
+    });
+    // the stored release keeps the secrets as references that ECS injects
+    const stored = await getPlatform().store.latestRelease('shop');
+    expect(secretRefValueFrom(stored!.env['DATABASE_URL']!)).toBe(`${SECRET_ARN}:url::`);
+    expect(secretRefValueFrom(stored!.env['PGPASSWORD']!)).toBe(`${SECRET_ARN}:password::`);
+  });
+
+  it('ROLLBACK_COMPLETE marks the resource failed with the failing resource’s reason and removes the stack', async () => {
+    await addResource('shop', { provider: 'redis', name: 'cache' });
+    const id = stackId('wharf-resource-shop--cache');
+    Object.assign(stacks.get(id)!, {
+      StackStatus: 'ROLLBACK_COMPLETE',
+      StackStatusReason: 'The following resource(s) failed to create: [Cache].',
+    });
+    mocks.cfn.on(DescribeStackEventsCommand, { StackName: id }).resolves({
+      StackEvents: [
+        {
+          StackId: id,
+          StackName: 'wharf-resource-shop--cache',
+          EventId: '2',
+          Timestamp: new Date(),
+          LogicalResourceId: 'Cache',
+          ResourceType: 'AWS::ElastiCache::ServerlessCache',
+          ResourceStatus: 'CREATE_FAILED',
+          ResourceStatusReason: 'Subnet subnet-a is not in a supported availability zone',
+        },
+      ],
+    });
+
+    const failed = await call(stackEvents, statusEvent(id, 'ROLLBACK_COMPLETE', 'rolled back'));
+    expect(failed.outcome).toBe('resource shop/cache failed');
+    const info = JSON.parse((await call(api, httpEvent('GET', '/apps/shop/resources/cache', {}))).body!);
+    expect(info.status).toBe('failed');
+    expect(info.error).toMatch(
+      /wharf-resource-shop--cache ended in ROLLBACK_COMPLETE: Cache \(AWS::ElastiCache::ServerlessCache\) CREATE_FAILED: Subnet subnet-a is not in a supported/,
+    );
+    expect(mocks.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.StackName)).toEqual([id]);
+    // no release for a failed resource
+    const releases = JSON.parse((await call(api, httpEvent('GET', '/apps/shop/releases', {}))).body!);
+    expect(releases).toHaveLength(1);
+  });
+
+  it('ignores stacks that are not resources', async () => {
+    const other = stackId('wharf-platform');
+    stacks.set(other, {
+      StackId: other,
+      StackName: 'wharf-platform',
+      StackStatus: 'UPDATE_COMPLETE',
+      CreationTime: new Date(),
+    });
+    expect((await call(stackEvents, statusEvent(other, 'UPDATE_COMPLETE'))).outcome).toMatch(/^ignored/);
   });
 });
