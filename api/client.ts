@@ -2,6 +2,7 @@
  * The typed API client: what the CLI (and tests) use to talk to a Wharf platform, local
  * or on AWS. Errors come back as WharfError with the server's code and message.
  */
+import type { AutoscalingConfig } from '../core/autoscaling.ts';
 import { type ErrorCode, WharfError } from '../core/errors.ts';
 import type {
   App,
@@ -95,6 +96,13 @@ export class WharfClient {
   getFormation = (app: string) => this.request<Formation>('GET', `/apps/${enc(app)}/formation`);
   scale = (app: string, processes: Record<string, number>) =>
     this.request<Formation>('PUT', `/apps/${enc(app)}/formation`, { processes });
+  /** AWS only: a target-tracking policy for one process type, or `null` to remove it. */
+  setAutoscaling = (app: string, type: string, config: AutoscalingConfig | null) =>
+    this.request<{ app: string; processType: string; autoscaling: AutoscalingConfig | null }>(
+      'PUT',
+      `/apps/${enc(app)}/autoscaling/${enc(type)}`,
+      config,
+    );
   instances = (app: string) => this.request<Instance[]>('GET', `/apps/${enc(app)}/instances`);
   restart = (app: string) => this.request<Deployment>('POST', `/apps/${enc(app)}/restart`);
   listRoutes = (app: string) => this.request<Route[]>('GET', `/apps/${enc(app)}/routes`);

@@ -2,6 +2,7 @@
 /** The `wharf` CLI. Every command but `up` talks to the platform through the API client. */
 import { isWharfError } from '../core/errors.ts';
 import { parseArgs } from './args.ts';
+import { autoscale } from './commands/autoscale.ts';
 import { apps, create, destroy, info, remote } from './commands/apps.ts';
 import { build, builds, deploy } from './commands/builds.ts';
 import { env, release, route } from './commands/config.ts';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   destroy,
   env,
   scale,
+  autoscale,
   ps,
   restart,
   release,
@@ -63,6 +65,10 @@ const SPEC = {
     ['timeout'],
     ['threshold'],
     ['start-timeout'],
+    ['min'],
+    ['max'],
+    ['cpu'],
+    ['requests'],
   ],
   booleans: [
     ['json'],
@@ -73,6 +79,7 @@ const SPEC = {
     ['sticky'],
     ['no-remote'],
     ['tcp'],
+    ['off'],
     ['help', 'h'],
   ],
 };

@@ -10,6 +10,10 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
+import {
+  DescribeTargetGroupsCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AutoscalingConfig } from '../../core/autoscaling.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { type BackoffOptions, awsCall, errorName } from './aws-errors.ts';
@@ -48,6 +52,24 @@ export function albResourceLabel(lb: LoadBalancing): string {
     throw new ValidationError(`"${lb.targetGroupArn}" is not a target group ARN (…:targetgroup/NAME/ID)`);
   }
   return `${lbSuffix}/${tgSuffix}`;
+}
+
+/**
+ * The ALB a target group forwards for: a routed type's target group sits on one shard's
+ * ALB, which only the target group itself records. Null when it is attached to none yet.
+ */
+export async function loadBalancingOf(
+  elb: ElasticLoadBalancingV2Client,
+  targetGroupArn: string,
+  backoff?: BackoffOptions,
+): Promise<LoadBalancing | null> {
+  const out = await awsCall(
+    `target group ${targetGroupArn}`,
+    () => elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
+    backoff,
+  );
+  const loadBalancerArn = out.TargetGroups?.[0]?.LoadBalancerArns?.[0];
+  return loadBalancerArn ? { loadBalancerArn, targetGroupArn } : null;
 }
 
 export class EcsAutoscaling {

@@ -1,11 +1,16 @@
 /**
  * The API routes only AWS has: source uploads for `wharf deploy`, one-off runs as ECS
- * tasks (followed by the CLI), the log group for Live Tail, and the webhook secret.
+ * tasks (followed by the CLI), the log group for Live Tail, the webhook secret, and
+ * target-tracking autoscaling of a process type's ECS service.
  * Everything else is the shared API (api/handler.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { ApiRequest, ApiResponse } from '../../api/handler.ts';
+import type { EcsAutoscaling, LoadBalancing } from '../../adapters/aws/ecs-autoscaling.ts';
+import { ecsName } from '../../adapters/aws/ecs-names.ts';
+import { parseAutoscalingConfig, requiresLoadBalancer } from '../../core/autoscaling.ts';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import { validateProcessType } from '../../core/validation.ts';
 import { logGroupName } from '../../adapters/aws/log-streams.ts';
 import type { AwsPlatform } from './aws-platform.ts';
 
@@ -19,6 +24,32 @@ function body(req: ApiRequest): Record<string, unknown> {
   return typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
     ? (req.body as Record<string, unknown>)
     : {};
+}
+
+interface AutoscalingTools {
+  readonly autoscaling: EcsAutoscaling;
+  readonly loadBalancingOf: (targetGroupArn: string) => Promise<LoadBalancing | null>;
+}
+
+// Loaded on first use, like the adapters in ./lazy/: only `wharf autoscale` pays for these clients.
+let autoscalingTools: Promise<AutoscalingTools> | null = null;
+function loadAutoscaling(region: string, cluster: string): Promise<AutoscalingTools> {
+  autoscalingTools ??= (async () => {
+    const [{ ApplicationAutoScalingClient }, { ElasticLoadBalancingV2Client }, adapter] = await Promise.all([
+      import('@aws-sdk/client-application-auto-scaling'),
+      import('@aws-sdk/client-elastic-load-balancing-v2'),
+      import('../../adapters/aws/ecs-autoscaling.ts'),
+    ]);
+    const elb = new ElasticLoadBalancingV2Client({ region });
+    return {
+      autoscaling: new adapter.EcsAutoscaling({
+        client: new ApplicationAutoScalingClient({ region }),
+        cluster,
+      }),
+      loadBalancingOf: (arn) => adapter.loadBalancingOf(elb, arn),
+    };
+  })();
+  return autoscalingTools;
 }
 
 export function awsRoutes(p: AwsPlatform, accountId: () => string | null): readonly Route[] {
@@ -119,6 +150,34 @@ export function awsRoutes(p: AwsPlatform, accountId: () => string | null): reado
         const secret = (given as string | undefined) ?? randomBytes(24).toString('hex');
         await p.secrets.put(`webhook/${app}`, secret);
         return { status: 200, body: { secret, path: `/webhooks/<provider>/${app}` } };
+      },
+    ],
+    [
+      'PUT',
+      /^\/apps\/([^/]+)\/autoscaling\/([^/]+)$/,
+      async (m, req) => {
+        const app = await requireApp(m[1]!);
+        const type = validateProcessType(decodeURIComponent(m[2]!));
+        if (req.body === undefined) {
+          throw new ValidationError(
+            'give the autoscaling config as the body, e.g. {"min": 1, "max": 10, "target": {"cpu": 60}}, or null to remove it',
+          );
+        }
+        const config = parseAutoscalingConfig(req.body);
+        const service = await p.ecs.describeService(app, type);
+        if (!service || service.status === 'INACTIVE') {
+          throw new NotFoundError(
+            `${app} has no running "${type}" service: deploy it and scale it (\`wharf scale ${type}=1\`) first`,
+          );
+        }
+        const tools = await loadAutoscaling(p.config.region, p.config.cluster);
+        let loadBalancing: LoadBalancing | undefined;
+        if (config && requiresLoadBalancer(config)) {
+          const [targetGroupArn] = await p.router.targetGroupArns(app, type);
+          loadBalancing = (targetGroupArn && (await tools.loadBalancingOf(targetGroupArn))) || undefined;
+        }
+        await tools.autoscaling.apply(app, type, ecsName(app, type), config, loadBalancing);
+        return { status: 200, body: { app, processType: type, autoscaling: config } };
       },
     ],
   ];

@@ -5,9 +5,13 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
+import {
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { EcsAutoscaling, albResourceLabel } from '../../adapters/aws/ecs-autoscaling.ts';
+import { EcsAutoscaling, albResourceLabel, loadBalancingOf } from '../../adapters/aws/ecs-autoscaling.ts';
 import { ValidationError, WharfError } from '../../core/errors.ts';
 
 const aas = mockClient(ApplicationAutoScalingClient);
@@ -159,5 +163,34 @@ describe('EcsAutoscaling', () => {
       .apply('shop', 'web', 'wharf_shop_web', { min: 0, max: 3, target: { cpu: 75 } })
       .catch((e: unknown) => e);
     expect((denied as WharfError).code).toBe('forbidden');
+  });
+});
+
+describe('loadBalancingOf', () => {
+  const elb = mockClient(ElasticLoadBalancingV2Client);
+  afterAll(() => elb.restore());
+
+  it('finds the ALB a target group is attached to, after a throttle', async () => {
+    elb.reset();
+    elb
+      .on(DescribeTargetGroupsCommand)
+      .rejectsOnce(throttled())
+      .resolves({ TargetGroups: [{ TargetGroupArn: TG, LoadBalancerArns: [LB] }] });
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1' });
+    const backoff = { sleep: async () => {}, random: () => 0 };
+    expect(await loadBalancingOf(client, TG, backoff)).toEqual({ loadBalancerArn: LB, targetGroupArn: TG });
+    expect(elb.commandCalls(DescribeTargetGroupsCommand).map((c) => c.args[0].input)).toEqual([
+      { TargetGroupArns: [TG] },
+      { TargetGroupArns: [TG] },
+    ]);
+  });
+
+  it('is null for a target group on no load balancer yet', async () => {
+    elb.reset();
+    elb
+      .on(DescribeTargetGroupsCommand)
+      .resolves({ TargetGroups: [{ TargetGroupArn: TG, LoadBalancerArns: [] }] });
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1' });
+    expect(await loadBalancingOf(client, TG)).toBeNull();
   });
 });
