@@ -66,6 +66,38 @@ export function controlPlaneGrants(s: ControlPlaneScope): Grant[] {
       why: 'Services are named per app process type (<name>-<app>-<process>) in the Wharf cluster.',
     },
     {
+      sid: 'AutoscaleServices',
+      actions: [
+        'application-autoscaling:RegisterScalableTarget',
+        'application-autoscaling:PutScalingPolicy',
+        'application-autoscaling:DeleteScalingPolicy',
+        'application-autoscaling:DeregisterScalableTarget',
+      ],
+      resources: [arnIn('application-autoscaling', 'scalable-target/*')],
+      conditions: {
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      },
+      why: 'Scalable target ARNs carry only an id Application Auto Scaling assigns, not the cluster or service, so no pattern can name the Wharf services; the conditions limit the grant to the desired count of ECS services, and `wharf autoscale` only registers services of the Wharf cluster.',
+    },
+    {
+      sid: 'AutoscalingRole',
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [
+        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService`,
+      ],
+      conditions: { StringEquals: { 'iam:AWSServiceName': 'ecs.application-autoscaling.amazonaws.com' } },
+      why: "The first scalable target of an account creates Application Auto Scaling's ECS service-linked role.",
+    },
+    {
+      sid: 'AutoscalingAlarms',
+      actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'],
+      resources: [arnIn('cloudwatch', `alarm:TargetTracking-service/${s.cluster.clusterName}/*`)],
+      why: "Target-tracking policies create their alarms as TargetTracking-service/<cluster>/<service>-Alarm<High|Low>-<uuid> with the caller's permissions; the pattern is the Wharf cluster's services.",
+    },
+    {
       sid: 'TaskDefinitions',
       actions: [
         'ecs:RegisterTaskDefinition',

@@ -105,6 +105,29 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
+  it('lets the control plane autoscale only ECS desired counts, with alarms of the Wharf cluster', () => {
+    const [register] = statementsWith(plain.template, 'application-autoscaling:RegisterScalableTarget');
+    expect(asList(register!.statement.Action)).toEqual(
+      expect.arrayContaining([
+        'application-autoscaling:PutScalingPolicy',
+        'application-autoscaling:DeregisterScalableTarget',
+      ]),
+    );
+    expect(JSON.stringify(register!.statement.Resource)).toContain(':scalable-target/*');
+    expect(register!.statement.Condition).toEqual({
+      StringEquals: {
+        'application-autoscaling:service-namespace': 'ecs',
+        'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+      },
+    });
+    const [alarms] = statementsWith(plain.template, 'cloudwatch:PutMetricAlarm');
+    expect(JSON.stringify(alarms!.statement.Resource)).toMatch(/:alarm:TargetTracking-service\/".*\/\*/);
+    const [slr] = statementsWith(plain.template, 'iam:CreateServiceLinkedRole');
+    expect(slr!.statement.Condition).toEqual({
+      StringEquals: { 'iam:AWSServiceName': 'ecs.application-autoscaling.amazonaws.com' },
+    });
+  });
+
   it('gives the webhook function no ECS, load balancer or CloudFormation permission', () => {
     const webhookRole = Object.entries(plain.template.findResources('AWS::IAM::Role')).find(([, r]) =>
       JSON.stringify(r).includes('git host webhooks'),
