@@ -1,17 +1,19 @@
 /**
- * ECS names for an app's process types. App names never contain `_` (DNS labels), so
- * `wharf_<app>_<type>` splits back unambiguously even when the type has `_` or `-`.
+ * ECS names (services and task-definition families) for an app's process types:
+ * `wharf-<app>_<type>`. The `wharf-` prefix is what the platform's IAM policy allows
+ * (infra/control-plane-policy.ts); app names never contain `_` (DNS labels), so the
+ * first `_` splits the name back unambiguously even when the type has `_` or `-`.
  */
 export function ecsName(app: string, processType: string): string {
-  return `wharf_${app}_${processType}`;
+  return `wharf-${app}_${processType}`;
 }
 
 export function parseEcsName(name: string): { app: string; processType: string } | null {
-  const m = /^wharf_([a-z0-9-]+)_([a-z][a-z0-9_-]*)$/.exec(name);
+  const m = /^wharf-([a-z0-9-]+)_([a-z][a-z0-9_-]*)$/.exec(name);
   return m ? { app: m[1]!, processType: m[2]! } : null;
 }
 
-/** `service:wharf_app_web` (a task's group) or a task definition ARN's family. */
+/** `service:wharf-app_web` (a task's group) or a task definition ARN's family. */
 export function parseTaskGroup(group: string | undefined): { app: string; processType: string } | null {
   if (!group) return null;
   return parseEcsName(group.replace(/^service:/, '').replace(/^family:/, ''));

@@ -73,7 +73,8 @@ export function pathDepth(path: string): number {
 export function targetGroupName(shard: number, app: string, processType: string): string {
   const hash = createHash('sha256').update(`${shard}/${app}/${processType}`).digest('hex').slice(0, 8);
   const stem = app.slice(0, 12).replace(/-+$/, '');
-  return `w${shard}-${stem}-${hash}`;
+  // `wharf-` is the prefix the platform's IAM policy allows for target groups; ≤ 31 of ELB's 32 characters
+  return `wharf-${shard}-${stem}-${hash}`;
 }
 
 function sameRoute(a: RouteToPlace, b: RouteToPlace): boolean {

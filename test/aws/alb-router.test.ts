@@ -93,7 +93,7 @@ describe('AlbRouter', () => {
         { Field: 'host-header', HostHeaderConfig: { Values: ['shop.example.com'] } },
         { Field: 'path-pattern', PathPatternConfig: { Values: ['/api', '/api/*'] } },
       ],
-      Actions: [{ Type: 'forward', TargetGroupArn: expect.stringMatching(/^arn:tg\/w0-shop-/) }],
+      Actions: [{ Type: 'forward', TargetGroupArn: expect.stringMatching(/^arn:tg\/wharf-0-shop-/) }],
     });
     const root = rules.find(
       (r) =>
@@ -111,7 +111,9 @@ describe('AlbRouter', () => {
       Key: 'stickiness.enabled',
       Value: 'false',
     });
-    expect(await router.targetGroupArns('shop', 'api')).toEqual([expect.stringMatching(/^arn:tg\/w0-shop-/)]);
+    expect(await router.targetGroupArns('shop', 'api')).toEqual([
+      expect.stringMatching(/^arn:tg\/wharf-0-shop-/),
+    ]);
   });
 
   it('is idempotent, and frees rules and target groups of removed routes', async () => {

@@ -117,7 +117,7 @@ describe('wharf autoscale', () => {
     const r = await wharf('worker', '--min', '1', '--max', '6', '--cpu', '70');
     expect(r).toEqual({ code: 0, stdout: 'worker scales from 1 to 6 instances to hold 70 % CPU\n' });
     expect(aas.commandCalls(RegisterScalableTargetCommand)[0]!.args[0].input).toMatchObject({
-      ResourceId: 'service/wharf/wharf_shop_worker',
+      ResourceId: 'service/wharf/wharf-shop_worker',
       MinCapacity: 1,
       MaxCapacity: 6,
     });

@@ -38,7 +38,7 @@ describe('EcsAutoscaling', () => {
   it('registers the service as a scalable target and tracks average CPU', async () => {
     aas.on(RegisterScalableTargetCommand).resolves({});
     aas.on(PutScalingPolicyCommand).resolves({ PolicyARN: 'arn:policy', Alarms: [] });
-    await autoscaling().apply('shop', 'worker', 'wharf_shop_worker', {
+    await autoscaling().apply('shop', 'worker', 'wharf-shop_worker', {
       min: 1,
       max: 8,
       target: { cpu: 60 },
@@ -46,7 +46,7 @@ describe('EcsAutoscaling', () => {
     expect(aas.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input)).toEqual([
       {
         ServiceNamespace: 'ecs',
-        ResourceId: 'service/wharf/wharf_shop_worker',
+        ResourceId: 'service/wharf/wharf-shop_worker',
         ScalableDimension: 'ecs:service:DesiredCount',
         MinCapacity: 1,
         MaxCapacity: 8,
@@ -56,7 +56,7 @@ describe('EcsAutoscaling', () => {
       {
         PolicyName: 'wharf-shop-worker-target-tracking',
         ServiceNamespace: 'ecs',
-        ResourceId: 'service/wharf/wharf_shop_worker',
+        ResourceId: 'service/wharf/wharf-shop_worker',
         ScalableDimension: 'ecs:service:DesiredCount',
         PolicyType: 'TargetTrackingScaling',
         TargetTrackingScalingPolicyConfiguration: {
@@ -76,7 +76,7 @@ describe('EcsAutoscaling', () => {
     await autoscaling().apply(
       'shop',
       'web',
-      'wharf_shop_web',
+      'wharf-shop_web',
       { min: 2, max: 20, target: { requestsPerTarget: 500 } },
       { loadBalancerArn: LB, targetGroupArn: TG },
     );
@@ -98,7 +98,7 @@ describe('EcsAutoscaling', () => {
 
   it('refuses requests per target without a load balancer and sends nothing', async () => {
     const err = await autoscaling()
-      .apply('shop', 'worker', 'wharf_shop_worker', { min: 1, max: 2, target: { requestsPerTarget: 100 } })
+      .apply('shop', 'worker', 'wharf-shop_worker', { min: 1, max: 2, target: { requestsPerTarget: 100 } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as Error).message).toMatch(/--cpu/);
@@ -112,11 +112,11 @@ describe('EcsAutoscaling', () => {
 
   it('removes autoscaling by deregistering the scalable target', async () => {
     aas.on(DeregisterScalableTargetCommand).resolves({});
-    await autoscaling().apply('shop', 'web', 'wharf_shop_web', null);
+    await autoscaling().apply('shop', 'web', 'wharf-shop_web', null);
     expect(aas.commandCalls(DeregisterScalableTargetCommand).map((c) => c.args[0].input)).toEqual([
       {
         ServiceNamespace: 'ecs',
-        ResourceId: 'service/wharf/wharf_shop_web',
+        ResourceId: 'service/wharf/wharf-shop_web',
         ScalableDimension: 'ecs:service:DesiredCount',
       },
     ]);
@@ -127,13 +127,13 @@ describe('EcsAutoscaling', () => {
     aas
       .on(DeregisterScalableTargetCommand)
       .rejects(new ObjectNotFoundException({ message: 'No scalable target registered', $metadata: {} }));
-    await expect(autoscaling().apply('shop', 'web', 'wharf_shop_web', null)).resolves.toBeUndefined();
+    await expect(autoscaling().apply('shop', 'web', 'wharf-shop_web', null)).resolves.toBeUndefined();
   });
 
   it('retries throttled calls with growing waits, then succeeds', async () => {
     aas.on(RegisterScalableTargetCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({});
     aas.on(PutScalingPolicyCommand).rejectsOnce(throttled()).resolves({});
-    await autoscaling().apply('shop', 'web', 'wharf_shop_web', { min: 0, max: 3, target: { cpu: 75 } });
+    await autoscaling().apply('shop', 'web', 'wharf-shop_web', { min: 0, max: 3, target: { cpu: 75 } });
     expect(aas.commandCalls(RegisterScalableTargetCommand)).toHaveLength(3);
     expect(aas.commandCalls(PutScalingPolicyCommand)).toHaveLength(2);
     expect(waits).toEqual([50, 100, 50]);
@@ -141,14 +141,14 @@ describe('EcsAutoscaling', () => {
 
   it('retries a throttled removal', async () => {
     aas.on(DeregisterScalableTargetCommand).rejectsOnce(throttled()).resolves({});
-    await autoscaling().apply('shop', 'web', 'wharf_shop_web', null);
+    await autoscaling().apply('shop', 'web', 'wharf-shop_web', null);
     expect(aas.commandCalls(DeregisterScalableTargetCommand)).toHaveLength(2);
   });
 
   it('maps a lasting throttle to unavailable and other failures to API codes', async () => {
     aas.on(RegisterScalableTargetCommand).rejects(throttled());
     const err = await autoscaling()
-      .apply('shop', 'web', 'wharf_shop_web', { min: 0, max: 3, target: { cpu: 75 } })
+      .apply('shop', 'web', 'wharf-shop_web', { min: 0, max: 3, target: { cpu: 75 } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WharfError);
     expect((err as WharfError).code).toBe('unavailable');
@@ -160,7 +160,7 @@ describe('EcsAutoscaling', () => {
       .on(RegisterScalableTargetCommand)
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     const denied = await autoscaling()
-      .apply('shop', 'web', 'wharf_shop_web', { min: 0, max: 3, target: { cpu: 75 } })
+      .apply('shop', 'web', 'wharf-shop_web', { min: 0, max: 3, target: { cpu: 75 } })
       .catch((e: unknown) => e);
     expect((denied as WharfError).code).toBe('forbidden');
   });

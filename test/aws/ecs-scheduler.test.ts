@@ -44,7 +44,7 @@ const spec: InstanceSpec = {
   env: { NODE_ENV: 'production', DATABASE_URL: 'secret:resources/shop/db', WHARF_MEMORY: '1 GB' },
   artifactUri: IMAGE,
 };
-const TD_ARN = 'arn:aws:ecs:eu-west-1:1:task-definition/wharf_shop_web:9';
+const TD_ARN = 'arn:aws:ecs:eu-west-1:1:task-definition/wharf-shop_web:9';
 
 describe('EcsScheduler', () => {
   beforeEach(() => {
@@ -73,7 +73,7 @@ describe('EcsScheduler', () => {
     });
     const td = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input;
     expect(td).toMatchObject({
-      family: 'wharf_shop_web',
+      family: 'wharf-shop_web',
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: '256',
@@ -136,7 +136,7 @@ describe('EcsScheduler', () => {
     expect(out).toEqual({ taskDefinitionArn: TD_ARN, created: true });
     expect(ecs.commandCalls(CreateServiceCommand)[0]!.args[0].input).toEqual({
       cluster: 'wharf',
-      serviceName: 'wharf_shop_web',
+      serviceName: 'wharf-shop_web',
       taskDefinition: TD_ARN,
       desiredCount: 2,
       launchType: 'FARGATE',
@@ -158,14 +158,14 @@ describe('EcsScheduler', () => {
       healthCheckGracePeriodSeconds: 10,
       propagateTags: 'TASK_DEFINITION',
       enableECSManagedTags: true,
-      clientToken: 'wharf_shop_web-3',
+      clientToken: 'wharf-shop_web-3',
     });
   });
 
   it('updates an active service in place, retrying a throttled call with backoff', async () => {
     ecs
       .on(DescribeServicesCommand)
-      .resolves({ services: [{ serviceName: 'wharf_shop_web', status: 'ACTIVE', desiredCount: 2 }] });
+      .resolves({ services: [{ serviceName: 'wharf-shop_web', status: 'ACTIVE', desiredCount: 2 }] });
     ecs
       .on(UpdateServiceCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
@@ -180,7 +180,7 @@ describe('EcsScheduler', () => {
     const calls = ecs.commandCalls(UpdateServiceCommand);
     expect(calls).toHaveLength(3);
     expect(calls[2]!.args[0].input).toMatchObject({
-      service: 'wharf_shop_worker',
+      service: 'wharf-shop_worker',
       taskDefinition: TD_ARN,
       desiredCount: 1,
       loadBalancers: [],
@@ -195,13 +195,13 @@ describe('EcsScheduler', () => {
     await scheduler().scale('shop', 'worker', 4);
     expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
       cluster: 'wharf',
-      service: 'wharf_shop_worker',
+      service: 'wharf-shop_worker',
       desiredCount: 4,
     });
     await scheduler().removeService('shop', 'worker');
     expect(ecs.commandCalls(DeleteServiceCommand)[0]!.args[0].input).toEqual({
       cluster: 'wharf',
-      service: 'wharf_shop_worker',
+      service: 'wharf-shop_worker',
       force: true,
     });
   });
@@ -234,7 +234,7 @@ describe('EcsScheduler', () => {
     ecs.on(DescribeTasksCommand).callsFake((input) => ({
       tasks: input.tasks.map((arn: string, i: number) => ({
         taskArn: arn,
-        group: i % 2 ? 'service:wharf_shop_web' : 'service:wharf_blog_worker',
+        group: i % 2 ? 'service:wharf-shop_web' : 'service:wharf-blog_worker',
         lastStatus: 'RUNNING',
         healthStatus: 'HEALTHY',
         startedAt: new Date('2026-11-25T10:00:00Z'),

@@ -24,8 +24,8 @@ export function taskEvent(
     'detail-type': 'ECS Task State Change',
     detail: {
       taskArn: `${CLUSTER}:task/wharf/${t.id}`,
-      group: `service:wharf_${app}_${type}`,
-      taskDefinitionArn: `${CLUSTER}:task-definition/wharf_${app}_${type}:7`,
+      group: `service:wharf-${app}_${type}`,
+      taskDefinitionArn: `${CLUSTER}:task-definition/wharf-${app}_${type}:7`,
       lastStatus,
       desiredStatus: lastStatus === 'STOPPED' || lastStatus === 'STOPPING' ? 'STOPPED' : 'RUNNING',
       healthStatus,

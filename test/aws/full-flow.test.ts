@@ -86,7 +86,7 @@ function buildSucceeded(buildId: string, image: string) {
 const deploymentEvent = (eventName: string, reason: string) => ({
   id: `dep-${eventName}`,
   'detail-type': 'ECS Deployment State Change' as const,
-  resources: ['arn:aws:ecs:eu-west-1:111122223333:service/wharf/wharf_shop_web'],
+  resources: ['arn:aws:ecs:eu-west-1:111122223333:service/wharf/wharf-shop_web'],
   detail: { eventName, deploymentId: 'ecs-svc/1', reason },
 });
 
@@ -202,22 +202,22 @@ describe('AWS full flow', () => {
         .commandCalls(RegisterTaskDefinitionCommand)
         .map((c) => c.args[0].input.family)
         .sort(),
-    ).toEqual(['wharf_shop_web', 'wharf_shop_worker']);
+    ).toEqual(['wharf-shop_web', 'wharf-shop_worker']);
     const createdServices = mocks.ecs.commandCalls(CreateServiceCommand).map((c) => c.args[0].input);
     expect(createdServices).toHaveLength(2);
-    const web = createdServices.find((s) => s.serviceName === 'wharf_shop_web')!;
+    const web = createdServices.find((s) => s.serviceName === 'wharf-shop_web')!;
     expect(web).toMatchObject({
       desiredCount: 1,
       loadBalancers: [
         {
-          targetGroupArn: expect.stringMatching(/^arn:tg\/w0-shop-/),
+          targetGroupArn: expect.stringMatching(/^arn:tg\/wharf-0-shop-/),
           containerName: 'web',
           containerPort: 5000,
         },
       ],
       serviceRegistries: [{ registryArn: 'arn:srv/web.shop' }],
     });
-    expect(createdServices.find((s) => s.serviceName === 'wharf_shop_worker')).toMatchObject({
+    expect(createdServices.find((s) => s.serviceName === 'wharf-shop_worker')).toMatchObject({
       desiredCount: 0,
       loadBalancers: [],
     });
@@ -254,13 +254,13 @@ describe('AWS full flow', () => {
     // v2 fails: its task stops, ECS's circuit breaker rolls back, the deployment says why.
     const build2 = await pushCommit('2'.repeat(40));
     await call(buildEvents, buildSucceeded(build2, IMAGE(2)));
-    const tdV2 = services.get('wharf_shop_web')!.taskDefinition;
+    const tdV2 = services.get('wharf-shop_web')!.taskDefinition;
     expect(
       mocks.ecs
         .commandCalls(UpdateServiceCommand)
         .map((c) => c.args[0].input.service)
         .sort(),
-    ).toEqual(['wharf_shop_web', 'wharf_shop_worker']);
+    ).toEqual(['wharf-shop_web', 'wharf-shop_worker']);
     await call(
       taskEvents,
       taskEvent(
@@ -303,8 +303,8 @@ describe('AWS full flow', () => {
         .map((c) => c.args[0].input)
         .map((i) => [i.service, i.desiredCount]),
     ).toEqual([
-      ['wharf_shop_web', 3],
-      ['wharf_shop_worker', 1],
+      ['wharf-shop_web', 3],
+      ['wharf-shop_worker', 1],
     ]);
     const bad = await call(
       api,
@@ -322,7 +322,7 @@ describe('AWS full flow', () => {
     expect(body.deployment).toMatchObject({ toVersion: 3, status: 'running' });
     const web = mocks.ecs
       .commandCalls(RegisterTaskDefinitionCommand)
-      .find((c) => c.args[0].input.family === 'wharf_shop_web')!;
+      .find((c) => c.args[0].input.family === 'wharf-shop_web')!;
     expect(web.args[0].input.containerDefinitions![0]!.environment).toContainEqual({
       name: 'FEATURE',
       value: 'on',
