@@ -22,7 +22,7 @@ import {
 } from '../core/alb/allocation.ts';
 import { TestPlatform } from '../test/helpers/platform.ts';
 import { type Figure, summarize, writeResults } from './lib/stats.ts';
-import { fmt, formatTable, verdict } from './lib/table.ts';
+import { fmt, formatTable, verdict, latencyRow } from './lib/table.ts';
 
 const APPS = Number(process.env['BENCH_APPS'] ?? 500);
 const SAMPLES = Number(process.env['BENCH_CP_SAMPLES'] ?? 300);
@@ -153,16 +153,7 @@ function report(latencies: Record<string, number[]>, alb: AlbFigures[], load: nu
       verdict: verdict(summarize('', '', samples).p99, TARGET_P99_MS, 'lower'),
     });
     figures.push(f);
-    rows.push([
-      f.name,
-      fmt(f.median),
-      fmt(f.p95),
-      fmt(f.p99),
-      fmt(f.max),
-      String(f.n),
-      `p99 <= ${TARGET_P99_MS} ms`,
-      String(f['verdict']),
-    ]);
+    rows.push(latencyRow(f, `p99 <= ${TARGET_P99_MS} ms`));
   }
   process.stdout.write(
     `\nControl plane API latency, one call at a time (load average at start: ${fmt(load)})\n\n`,

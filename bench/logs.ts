@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, sleep, TestPlatform } from '../test/helpers/platform.ts';
 import { type Figure, summarize, writeResults } from './lib/stats.ts';
-import { fmt, formatTable, verdict } from './lib/table.ts';
+import { fmt, formatTable, verdict, latencyRow } from './lib/table.ts';
 
 const SECONDS = Number(process.env['BENCH_LOG_SECONDS'] ?? 10);
 const TARGET_P95_MS = 100;
@@ -121,16 +121,7 @@ function report(samples: { client: number[]; cli: number[] }, load: number): voi
           : verdict(summarize('', '', samples[kind]).p95, TARGET_P95_MS, 'lower'),
     });
     figures.push(f);
-    rows.push([
-      f.name,
-      fmt(f.median),
-      fmt(f.p95),
-      fmt(f.p99),
-      fmt(f.max),
-      String(f.n),
-      `p95 <= ${TARGET_P95_MS} ms`,
-      String(f['verdict']),
-    ]);
+    rows.push(latencyRow(f, `p95 <= ${TARGET_P95_MS} ms`));
   }
   process.stdout.write(
     `\nLog follow latency, line written by an instance -> received (load average at start: ${fmt(load)})\n\n`,

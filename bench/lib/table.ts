@@ -18,3 +18,11 @@ export function verdict(value: number, target: number, better: 'lower' | 'higher
   if (!Number.isFinite(value)) return 'MISSED';
   return (better === 'lower' ? value <= target : value >= target) ? 'ok' : 'MISSED';
 }
+
+/** The cells of a latency figure's row: name, median, p95, p99, max, n, target, verdict. */
+export function latencyRow(
+  f: { name: string; median: number; p95: number; p99: number; max: number; n: number; verdict?: unknown },
+  target: string,
+): string[] {
+  return [f.name, fmt(f.median), fmt(f.p95), fmt(f.p99), fmt(f.max), String(f.n), target, String(f.verdict)];
+}

@@ -1,5 +1,6 @@
 /** What the provisioner needs to know about one kind of local server. */
-import type { ResourceEnvValues } from '../../../core/resources/env.ts';
+import { connectionUrl, type ResourceEnvValues } from '../../../core/resources/env.ts';
+import { LOOPBACK } from './net.ts';
 import type { ServerCommand } from './supervisor.ts';
 
 /** Facts fixed at provisioning and kept in the resource dir (0600), reused on every start. */
@@ -31,4 +32,16 @@ export interface LocalServerKind {
   /** after the first start: database, extension, table... */
   afterFirstStart(ctx: ServerContext, facts: ServerFacts): Promise<void>;
   envValues(facts: ServerFacts): ResourceEnvValues;
+}
+
+/** The env values of a SQL server on loopback: its URL and each part of it. */
+export function sqlEnvValues(scheme: 'postgres' | 'mysql', facts: ServerFacts): ResourceEnvValues {
+  const parts = {
+    host: LOOPBACK,
+    port: facts.port,
+    user: facts.user,
+    password: facts.password,
+    database: facts.database,
+  };
+  return { url: connectionUrl(scheme, parts), ...parts };
 }

@@ -3,10 +3,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectionUrl } from '../../../core/resources/env.ts';
-import type { LocalServerKind, ServerContext } from './kind.ts';
-import { LOOPBACK, tcpExchange } from './net.ts';
-import { runCommand } from './run.ts';
+import { type LocalServerKind, type ServerContext, sqlEnvValues } from './kind.ts';
+import { tcpExchange } from './net.ts';
+import { runCommand } from '../run-command.ts';
 import { asUser, chownTree, requireBinary, serviceUser } from './system.ts';
 
 const APT = ['mariadb-server'];
@@ -92,20 +91,7 @@ export function mysqlKind(): LocalServerKind {
     async afterFirstStart() {},
 
     envValues(facts) {
-      return {
-        url: connectionUrl('mysql', {
-          host: LOOPBACK,
-          port: facts.port,
-          user: facts.user,
-          password: facts.password,
-          database: facts.database,
-        }),
-        host: LOOPBACK,
-        port: facts.port,
-        user: facts.user,
-        password: facts.password,
-        database: facts.database,
-      };
+      return sqlEnvValues('mysql', facts);
     },
   };
 }

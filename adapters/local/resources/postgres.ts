@@ -1,10 +1,9 @@
 /** PostgreSQL (and PostGIS): one initdb cluster per resource, scram password auth, TCP on loopback only. */
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connectionUrl } from '../../../core/resources/env.ts';
-import type { LocalServerKind, ServerContext, ServerFacts } from './kind.ts';
+import { type LocalServerKind, type ServerContext, type ServerFacts, sqlEnvValues } from './kind.ts';
 import { LOOPBACK } from './net.ts';
-import { runCommand } from './run.ts';
+import { runCommand } from '../run-command.ts';
 import { asUser, chownTree, findPostgres, serviceUser } from './system.ts';
 
 function quoteIdent(name: string): string {
@@ -111,20 +110,7 @@ export function postgresKind(options: { postgis: boolean }): LocalServerKind {
     },
 
     envValues(facts) {
-      return {
-        url: connectionUrl('postgres', {
-          host: LOOPBACK,
-          port: facts.port,
-          user: facts.user,
-          password: facts.password,
-          database: facts.database,
-        }),
-        host: LOOPBACK,
-        port: facts.port,
-        user: facts.user,
-        password: facts.password,
-        database: facts.database,
-      };
+      return sqlEnvValues('postgres', facts);
     },
   };
 }
