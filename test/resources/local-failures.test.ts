@@ -42,6 +42,25 @@ describe('local resource failures', () => {
     await provisioner.shutdown();
   });
 
+  it('a fresh resource whose port is taken before it binds is set up again on another port', async () => {
+    const ports = [takenPort, await freePort()];
+    const handedOut: number[] = [];
+    const provisioner = new LocalResourceProvisioner({
+      dataDir: data.dir,
+      allocatePort: async () => {
+        const port = ports.shift() ?? (await freePort());
+        handedOut.push(port);
+        return port;
+      },
+      startTimeoutMs: 10_000,
+    });
+    const provisioned = await provisioner.provision('web', 'retry', 'redis', '');
+    expect(handedOut).toHaveLength(2);
+    expect(provisioned.meta.port).toBe(handedOut[1]);
+    expect(provisioned.env.REDIS_URL).toContain(`:${handedOut[1]}`);
+    await provisioner.shutdown();
+  });
+
   it('an unknown provider is a ValidationError listing the providers, before anything is made', async () => {
     const provisioner = new LocalResourceProvisioner({ dataDir: data.dir });
     // biome-ignore lint/suspicious/noExplicitAny: an API caller may send any string

@@ -1,20 +1,13 @@
 /** Loopback helpers: free ports and protocol pings used as readiness checks. */
 import { request } from 'node:http';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { pickFreePort } from '../loopback-ports.ts';
 
 export const LOOPBACK = '127.0.0.1';
 
+/** A free loopback port for a resource server (below the kernel's ephemeral range). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return pickFreePort();
 }
 
 /** Connects, writes `send`, and resolves with what the server answered until `done` says enough. */

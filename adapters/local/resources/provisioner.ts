@@ -110,28 +110,35 @@ export class LocalResourceProvisioner implements ResourceProvisioner {
       );
     }
 
-    const facts: ServerFacts = {
-      port: await (this.#options.allocatePort ?? freePort)(),
-      user: sqlName(app, name),
-      password: randomBytes(18).toString('base64url'),
-      database:
-        provider === 'document' || provider === 'blob' ? `${app}-${name}`.slice(0, 63) : sqlName(app, name),
-      server,
-    };
-    try {
-      await rm(ctx.dir, { recursive: true, force: true });
-      await mkdir(ctx.dir, { recursive: true, mode: 0o700 });
-      await kind.init(ctx, facts);
-      await this.#start(kind, ctx, facts);
-      await kind.afterFirstStart(ctx, facts);
-      await this.#writeStored(ctx.dir, { provider, envPrefix, facts });
-    } catch (error) {
-      await this.#stop(app, name);
-      await rm(ctx.dir, { recursive: true, force: true });
-      if (error instanceof ResourceServerStartError) throw error;
-      throw new ResourceServerStartError(`${app}/${name}`, (error as Error).message, '', { cause: error });
+    // A port picked free can be bound by another process before our server binds it;
+    // a server that then fails with "address in use" is set up again on a new port.
+    for (let attempt = 1; ; attempt++) {
+      const facts: ServerFacts = {
+        port: await (this.#options.allocatePort ?? freePort)(),
+        user: sqlName(app, name),
+        password: randomBytes(18).toString('base64url'),
+        database:
+          provider === 'document' || provider === 'blob' ? `${app}-${name}`.slice(0, 63) : sqlName(app, name),
+        server,
+      };
+      try {
+        await rm(ctx.dir, { recursive: true, force: true });
+        await mkdir(ctx.dir, { recursive: true, mode: 0o700 });
+        await kind.init(ctx, facts);
+        await this.#start(kind, ctx, facts);
+        await kind.afterFirstStart(ctx, facts);
+        await this.#writeStored(ctx.dir, { provider, envPrefix, facts });
+        return this.#provisioned(provider, envPrefix, kind, ctx, facts, false);
+      } catch (error) {
+        await this.#stop(app, name);
+        await rm(ctx.dir, { recursive: true, force: true });
+        if (error instanceof ResourceServerStartError) {
+          if (attempt < PORT_ATTEMPTS && lostPortRace(error)) continue;
+          throw error;
+        }
+        throw new ResourceServerStartError(`${app}/${name}`, (error as Error).message, '', { cause: error });
+      }
     }
-    return this.#provisioned(provider, envPrefix, kind, ctx, facts, false);
   }
 
   async deprovision(resource: Resource, options: { keepData: boolean }): Promise<void> {
@@ -242,4 +249,14 @@ export class LocalResourceProvisioner implements ResourceProvisioner {
   async #writeStored(dir: string, stored: StoredResource): Promise<void> {
     await writeFile(join(dir, FACTS_FILE), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   }
+}
+
+const PORT_ATTEMPTS = 3;
+
+/** Whether the server died because its port was taken between the pick and its bind. */
+function lostPortRace(error: ResourceServerStartError): boolean {
+  return (
+    error.message.includes('is in use by another process') ||
+    /EADDRINUSE|address already in use|could not bind|could not create listen socket/i.test(error.output)
+  );
 }

@@ -1,4 +1,6 @@
-import { createServer } from 'node:net';
+import { canBind, pickFreePort } from '../loopback-ports.ts';
+
+export { PortAllocationError } from '../loopback-ports.ts';
 
 /** Hands out TCP ports on 127.0.0.1 for instances. */
 export interface PortAllocator {
@@ -13,9 +15,9 @@ export interface LoopbackPortAllocatorOptions {
 }
 
 /**
- * Asks the kernel for a free port (bind to port 0, then close). The kernel may offer a
- * port it gave out a moment ago whose instance has not bound it yet, so recent ports
- * are remembered and skipped.
+ * Picks free ports below the kernel's ephemeral range (see loopback-ports.ts). A port
+ * handed out a moment ago may not be bound by its instance yet, so recent ports are
+ * remembered and skipped.
  */
 export class LoopbackPortAllocator implements PortAllocator {
   readonly #quarantineMs: number;
@@ -30,39 +32,12 @@ export class LoopbackPortAllocator implements PortAllocator {
     for (const [port, at] of this.#recent) {
       if (now - at > this.#quarantineMs) this.#recent.delete(port);
     }
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const port = await bindAndClose(0);
-      if (port !== null && !this.#recent.has(port)) {
-        this.#recent.set(port, now);
-        return port;
-      }
-    }
-    throw new PortAllocationError(
-      'could not find a free TCP port on 127.0.0.1 after 50 attempts: free some ports or widen net.ipv4.ip_local_port_range',
-    );
+    const port = await pickFreePort(new Set(this.#recent.keys()));
+    this.#recent.set(port, now);
+    return port;
   }
 
-  async isFree(port: number): Promise<boolean> {
-    return (await bindAndClose(port)) !== null;
+  isFree(port: number): Promise<boolean> {
+    return canBind(port);
   }
-}
-
-export class PortAllocationError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PortAllocationError';
-  }
-}
-
-function bindAndClose(port: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(null));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : null;
-      server.close(() => resolve(bound));
-    });
-  });
 }

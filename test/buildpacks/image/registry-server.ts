@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pickFreePort } from '../../../adapters/local/loopback-ports.ts';
 
 export interface RunningRegistry {
   readonly port: number;
@@ -13,15 +13,9 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** A free loopback port for a child to bind (below the kernel's ephemeral range). */
+export function freePort(): Promise<number> {
+  return pickFreePort();
 }
 
 /** Debian's docker-registry (distribution v2) on a free loopback port, storing in a temp dir. */

@@ -1,13 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { launchCommand } from '../../../buildpacks/runner/index.ts';
+import { pickFreePort } from '../../../adapters/local/loopback-ports.ts';
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
+/** A free loopback port for a child to bind (below the kernel's ephemeral range). */
+export function freePort(): Promise<number> {
+  return pickFreePort();
 }
 
 /** Starts a process type from a slug dir as the supervisor would, and GETs / once it listens. */
