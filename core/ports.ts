@@ -175,6 +175,10 @@ export interface RouteTableEntry {
   readonly app: string;
   readonly domain: string;
   readonly path: string;
+  /** the process type the route sends to */
+  readonly processType: string;
+  /** only the leader of the process type serves (Flynn's --leader) */
+  readonly leader: boolean;
   readonly sticky: boolean;
   /** healthy instances only; the leader alone for leader routes */
   readonly backends: readonly Backend[];

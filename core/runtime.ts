@@ -319,6 +319,8 @@ export class InstanceRuntime {
         app: route.app,
         domain: route.domain,
         path: route.path,
+        processType: route.processType,
+        leader: route.leader,
         sticky: route.sticky,
         backends: instances.map((i) => ({ id: i.id, host: i.host, port: i.port })),
       };

@@ -87,6 +87,8 @@ export class EcsReleaseDeployer {
         app: r.app,
         domain: r.domain,
         path: r.path,
+        processType: r.processType,
+        leader: r.leader,
         sticky: r.sticky,
         backends: [],
       })),

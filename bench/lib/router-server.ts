@@ -15,6 +15,8 @@ await router.setTable([
     app: 'bench',
     domain: 'bench.localhost',
     path: '/',
+    processType: 'web',
+    leader: false,
     sticky: false,
     backends: ports.map((p, i) => ({ id: `i-${i}`, host: '127.0.0.1', port: p })),
   },

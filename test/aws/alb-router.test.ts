@@ -31,6 +31,8 @@ const entry = (
   app,
   domain,
   path,
+  processType: 'web',
+  leader: false,
   sticky,
   backends: [],
 });

@@ -90,6 +90,8 @@ export function entry(
     app: 'app',
     domain,
     path: '/',
+    processType: 'web',
+    leader: false,
     sticky: false,
     backends,
     ...more,
