@@ -129,8 +129,11 @@ export class WharfClient {
     );
   resourceInfo = (app: string, name: string, reveal = false) =>
     this.request<Resource>('GET', `/apps/${enc(app)}/resources/${enc(name)}${reveal ? '?reveal=true' : ''}`);
-  removeResource = (app: string, name: string) =>
-    this.request<unknown>('DELETE', `/apps/${enc(app)}/resources/${enc(name)}?confirm=true`);
+  removeResource = (app: string, name: string, options: { keepData?: boolean } = {}) =>
+    this.request<unknown>(
+      'DELETE',
+      `/apps/${enc(app)}/resources/${enc(name)}?confirm=true${options.keepData === undefined ? '' : `&keep_data=${options.keepData}`}`,
+    );
 
   /** A streaming route: calls onFrame for every NDJSON frame until the server ends it or signal aborts. */
   async stream(

@@ -145,7 +145,7 @@ export function createApiHandler(cp: ControlPlane): (req: ApiRequest) => Promise
         res.info(p['app']!, p['name']!, r.query.get('reveal') === 'true'),
       ),
       route('DELETE', '/apps/:app/resources/:name', (p, r) =>
-        res.remove(p['app']!, p['name']!, r.query.get('confirm') === 'true'),
+        res.remove(p['app']!, p['name']!, r.query.get('confirm') === 'true', keepDataQuery(r.query)),
       ),
     );
   }
@@ -190,4 +190,14 @@ export function errorResponse(e: unknown): ApiResponse {
 
 function sanitize(details: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(details)) as Record<string, unknown>;
+}
+
+/** `keep_data=true|false`, or nothing for the runtime's default. */
+function keepDataQuery(query: URLSearchParams): { keepData?: boolean } {
+  const v = query.get('keep_data');
+  if (v === null) return {};
+  if (v !== 'true' && v !== 'false') {
+    throw new ValidationError(`invalid keep_data "${v}": use true or false, or leave it out for the default`);
+  }
+  return { keepData: v === 'true' };
 }

@@ -80,6 +80,8 @@ const SPEC = {
     ['no-remote'],
     ['tcp'],
     ['off'],
+    ['keep-data'],
+    ['drop-data'],
     ['help', 'h'],
   ],
 };

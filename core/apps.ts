@@ -86,12 +86,10 @@ export async function destroyApp(ctx: Ctx, name: string, confirm: boolean): Prom
     );
   }
   await ctx.locks.run(name, async () => {
-    for (const instance of await ctx.scheduler.list(name)) {
-      await ctx.runtime.drain(instance.id);
-      await ctx.scheduler.stop(instance.id, ctx.settings.stopGraceMs);
-    }
+    await ctx.deployer.removeApp(name);
     for (const resource of await ctx.store.listResources(name)) {
-      await ctx.provisioner.deprovision(resource, { keepData: false });
+      // the runtime's default: a final snapshot on AWS, nothing locally
+      await ctx.provisioner.deprovision(resource, {});
     }
     await ctx.store.deleteApp(name);
     await ctx.discovery.remove(name);

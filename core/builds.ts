@@ -3,7 +3,6 @@ import type { Ctx } from './context.ts';
 import type { Artifact, Build, Deployment, DeployStep, HealthCheck, Release } from './domain.ts';
 import { BuildFailedError, NotFoundError } from './errors.ts';
 import { recordEvent } from './events.ts';
-import { deploy } from './deployer.ts';
 import type { BuildOutcome, BuildRequest } from './ports.ts';
 import { appendRelease } from './releases.ts';
 import { parseHealthChecks } from './discovery/health-config.ts';
@@ -83,8 +82,7 @@ export async function push(ctx: Ctx, appName: string, options: PushOptions): Pro
       detail: `v${done.release.version}`,
     });
   if (!done.release) return { build: done.build, release: null, deployment: null };
-  const deployment = await deploy(
-    ctx,
+  const deployment = await ctx.deployer.deploy(
     appName,
     done.release.version,
     options.onStep ? { onStep: options.onStep } : {},

@@ -9,7 +9,7 @@ import * as builds from './builds.ts';
 import * as configVars from './config-vars.ts';
 import type { Ctx } from './context.ts';
 import type { CoreDeps } from './deps.ts';
-import { converge, deploy, recover } from './deployer.ts';
+import { InProcessDeployer, recover } from './deployer.ts';
 import { defaultHealthCheck, parseHealthChecks } from './discovery/health-config.ts';
 import type {
   App,
@@ -52,7 +52,8 @@ export class ControlPlane {
 
   constructor(deps: CoreDeps, options: { holder: string }) {
     const runtime = new InstanceRuntime(deps, (app, type) => this.healthFor(app, type));
-    this.ctx = { ...deps, runtime, locks: new AppLocks(deps.store, deps.clock, options.holder) };
+    const deployer = deps.releaseDeployer ?? new InProcessDeployer(() => this.ctx);
+    this.ctx = { ...deps, runtime, locks: new AppLocks(deps.store, deps.clock, options.holder), deployer };
     this.resources = new ResourceService(this.ctx);
   }
 
@@ -147,7 +148,7 @@ export class ControlPlane {
   private async deployIfRunning(app: string, release: Release): Promise<Deployment | null> {
     const current = await this.ctx.store.getCurrentVersion(app);
     if (current === null || !release.artifactId) return null;
-    return deploy(this.ctx, app, release.version);
+    return this.ctx.deployer.deploy(app, release.version);
   }
 
   listReleases(app: string): Promise<Release[]> {
@@ -158,7 +159,7 @@ export class ControlPlane {
   }
   async rollback(app: string, version?: unknown): Promise<ReleaseChange> {
     const release = await releases.rollbackRelease(this.ctx, app, version);
-    return { release, deployment: await deploy(this.ctx, app, release.version) };
+    return { release, deployment: await this.ctx.deployer.deploy(app, release.version) };
   }
 
   scale(app: string, counts: Readonly<Record<string, unknown>>) {
@@ -175,10 +176,10 @@ export class ControlPlane {
   async restart(app: string): Promise<Deployment> {
     const current = await this.ctx.store.getCurrentVersion(app);
     if (current === null) throw new ValidationError(`${app} is not running anything yet: push code first`);
-    return deploy(this.ctx, app, current);
+    return this.ctx.deployer.deploy(app, current);
   }
   converge(app: string): Promise<void> {
-    return converge(this.ctx, app);
+    return this.ctx.deployer.converge(app);
   }
 
   listRoutes(app: string) {

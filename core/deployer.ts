@@ -6,6 +6,7 @@
 import type { Ctx } from './context.ts';
 import type { Deployment, DeployStep, DeployStrategy, Formation, Instance, Release } from './domain.ts';
 import { DeployFailedError, NotFoundError } from './errors.ts';
+import type { ReleaseDeployer } from './ports.ts';
 import { recordEvent } from './events.ts';
 import { instanceSpec, loadArtifact } from './instance-spec.ts';
 import { allAtOnce } from './deploy/all-at-once.ts';
@@ -259,6 +260,39 @@ export async function recover(ctx: Ctx): Promise<void> {
         );
       }
     }
-    await converge(ctx, app.name);
+    await ctx.deployer.converge(app.name);
+  }
+}
+
+/**
+ * The local platform's deployer: instances started through the scheduler, health-gated,
+ * switched and stopped in this process. `ctx` is read when called, since the Ctx holds it.
+ */
+export class InProcessDeployer implements ReleaseDeployer {
+  readonly #ctx: () => Ctx;
+
+  constructor(ctx: () => Ctx) {
+    this.#ctx = ctx;
+  }
+
+  deploy(app: string, version: number, options: DeployOptions = {}): Promise<Deployment> {
+    return deploy(this.#ctx(), app, version, options);
+  }
+
+  applyFormation(app: string): Promise<void> {
+    return converge(this.#ctx(), app);
+  }
+
+  converge(app: string): Promise<void> {
+    return converge(this.#ctx(), app);
+  }
+
+  /** Called under the app's lock by destroyApp. */
+  async removeApp(app: string): Promise<void> {
+    const ctx = this.#ctx();
+    for (const instance of await ctx.scheduler.list(app)) {
+      await ctx.runtime.drain(instance.id);
+      await ctx.scheduler.stop(instance.id, ctx.settings.stopGraceMs);
+    }
   }
 }

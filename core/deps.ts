@@ -7,6 +7,7 @@ import type {
   HealthProbe,
   Ids,
   LogStore,
+  ReleaseDeployer,
   ResourceProvisioner,
   Router,
   Scheduler,
@@ -30,6 +31,11 @@ export interface CoreDeps {
   readonly secrets: SecretStore;
   readonly provisioner: ResourceProvisioner;
   readonly settings: CoreSettings;
+  /**
+   * How releases reach the runtime. Absent: the core deploys in process through the
+   * scheduler, waiting for health (the local platform). AWS hands deploys to ECS.
+   */
+  readonly releaseDeployer?: ReleaseDeployer;
 }
 
 export interface CoreSettings {

@@ -3,7 +3,6 @@ import type { Ctx } from './context.ts';
 import type { Formation } from './domain.ts';
 import { ValidationError } from './errors.ts';
 import { recordEvent } from './events.ts';
-import { converge } from './deployer.ts';
 import { validateProcessType, validateScaleCount } from './validation.ts';
 
 /** Parses `web=3 worker=1` style arguments (the CLI sends them as an object). */
@@ -52,7 +51,7 @@ export async function scale(
     { processes: formation.processes },
     `scaled to ${fmt(formation.processes)}`,
   );
-  await converge(ctx, app);
+  await ctx.deployer.applyFormation(app, Object.keys(changes));
   return formation;
 }
 

@@ -9,6 +9,7 @@ import type {
   Build,
   BuildpackRef,
   Deployment,
+  DeployStep,
   Formation,
   HealthCheck,
   Instance,
@@ -249,10 +250,37 @@ export interface ResourceProvisioner {
     provider: Resource['provider'],
     envPrefix: string,
   ): Promise<ProvisionedResource>;
-  deprovision(resource: Resource, options: { keepData: boolean }): Promise<void>;
+  /**
+   * keepData true: the data outlives the resource (local: its dir, started again by an add
+   * of the same name; AWS: a final snapshot, or the retained table or bucket). false: it
+   * is deleted. Absent: the provisioner's default, which on AWS keeps a final snapshot
+   * (a backup, not a live store) and locally deletes the data dir.
+   */
+  deprovision(resource: Resource, options: { keepData?: boolean }): Promise<void>;
 }
 
 export interface EventBus {
   publish(event: WharfEvent): void;
   subscribe(listener: (event: WharfEvent) => void): () => void;
+}
+
+/**
+ * How releases and formations reach the runtime. Locally the core does it in process
+ * (start, wait for health, switch, stop: core/deployer.ts); on AWS the deploy is handed to
+ * ECS and finished by its events. The use cases (config change, rollback, restart, scale,
+ * resources, builds, destroy) go through this port on both.
+ */
+export interface ReleaseDeployer {
+  /** Deploys `version` of the app; returns the deployment (still running where the runtime finishes it later). */
+  deploy(
+    app: string,
+    version: number,
+    options?: { onStep?: (step: DeployStep) => void },
+  ): Promise<Deployment>;
+  /** The stored formation changed (scale): brings what runs to it. */
+  applyFormation(app: string, changedTypes: readonly string[]): Promise<void>;
+  /** Brings what runs to the current release and formation (after a restart, or on request). */
+  converge(app: string): Promise<void>;
+  /** Stops everything the app runs; called before its records are deleted. */
+  removeApp(app: string): Promise<void>;
 }

@@ -4,7 +4,6 @@
  */
 import { requireApp } from './apps.ts';
 import type { Ctx } from './context.ts';
-import { deploy } from './deployer.ts';
 import type { Deployment, Release, Resource, ResourceProvider } from './domain.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { recordEvent } from './events.ts';
@@ -96,7 +95,12 @@ export class ResourceService {
     return { resource, ...(await this.releaseWith(app, env, [], `Attach ${name} (${r.provider})`)) };
   }
 
-  async remove(app: string, name: string, confirm: boolean): Promise<ResourceChange> {
+  async remove(
+    app: string,
+    name: string,
+    confirm: boolean,
+    options: { keepData?: boolean } = {},
+  ): Promise<ResourceChange> {
     await requireApp(this.ctx, app);
     const r = await this.ctx.store.getResource(app, name);
     if (!r) throw new NotFoundError(`${app} has no resource "${name}": see \`wharf resource list\``);
@@ -108,7 +112,10 @@ export class ResourceService {
     const remaining = (await this.ctx.store.listResources(app)).filter((x) => x.name !== name);
     const drop = envKeysToRemove(r, remaining);
     const change = await this.releaseWith(app, {}, drop, `Detach ${name} (${r.provider})`);
-    await this.ctx.provisioner.deprovision(r, { keepData: false });
+    await this.ctx.provisioner.deprovision(
+      r,
+      options.keepData === undefined ? {} : { keepData: options.keepData },
+    );
     await this.ctx.store.deleteResource(app, name);
     await recordEvent(this.ctx, app, 'resource.removed', { name }, `resource ${name} removed`);
     return { resource: { ...r, status: 'deleting', env: maskResourceEnv(r.env) }, ...change };
@@ -187,7 +194,7 @@ export class ResourceService {
     const superseded = latest !== null && latest.version > release.version;
     const deployment =
       current !== null && release.artifactId && !superseded
-        ? await deploy(this.ctx, app, release.version)
+        ? await this.ctx.deployer.deploy(app, release.version)
         : null;
     return { release, deployment };
   }

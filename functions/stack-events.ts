@@ -19,7 +19,7 @@ export async function applyStackEvent(p: AwsPlatform, event: StackStatusEvent): 
   if (!resource) return `ignored: ${app} has no resource ${name} (stack ${change.status})`;
   switch (change.status) {
     case 'ready': {
-      const { release } = await p.controlPlane.markResourceReady(
+      const { release } = await p.controlPlane.resources.markReady(
         app,
         name,
         { ...change.env },

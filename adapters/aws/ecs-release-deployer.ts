@@ -7,14 +7,14 @@
  */
 import type { Artifact, Deployment, HealthCheck, Release } from '../../core/domain.ts';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
-import type { Clock, Ids, InstanceSpec, LogStore, StateStore } from '../../core/ports.ts';
+import type { Clock, Ids, InstanceSpec, LogStore, ReleaseDeployer, StateStore } from '../../core/ports.ts';
 import type { AlbRouter } from './alb-router.ts';
 import type { CloudMapDiscovery } from './cloudmap-discovery.ts';
 import type { EcsScheduler } from './ecs-scheduler.ts';
 
 export interface EcsReleaseDeployerOptions {
   readonly store: StateStore;
-  readonly scheduler: Pick<EcsScheduler, 'deployService'>;
+  readonly scheduler: Pick<EcsScheduler, 'deployService' | 'scale' | 'removeService'>;
   readonly discovery: Pick<CloudMapDiscovery, 'ensureService' | 'ensureLeaderService'>;
   readonly router: Pick<AlbRouter, 'targetGroupArns' | 'setTable'>;
   readonly logs?: Pick<LogStore, 'query'>;
@@ -26,7 +26,7 @@ export interface EcsReleaseDeployerOptions {
 
 const stepName = (type: string) => `ecs:${type}`;
 
-export class EcsReleaseDeployer {
+export class EcsReleaseDeployer implements ReleaseDeployer {
   private readonly o: EcsReleaseDeployerOptions;
 
   constructor(options: EcsReleaseDeployerOptions) {
@@ -46,6 +46,29 @@ export class EcsReleaseDeployer {
     } finally {
       await this.o.store.releaseLease(lease, holder);
     }
+  }
+
+  /** Scale is the services' desired counts: ECS starts and stops the tasks. */
+  async applyFormation(app: string, changedTypes: readonly string[]): Promise<void> {
+    if ((await this.o.store.getCurrentVersion(app)) === null) return;
+    const formation = await this.o.store.getFormation(app);
+    for (const type of changedTypes) {
+      await this.o.scheduler.scale(app, type, formation?.processes[type] ?? 0);
+    }
+  }
+
+  /** ECS keeps services at their desired state itself; this re-applies the current release (a no-op when it is deployed). */
+  async converge(app: string): Promise<void> {
+    const current = await this.o.store.getCurrentVersion(app);
+    if (current !== null) await this.deploy(app, current);
+  }
+
+  /** Deletes the app's services (before its records go: the process types are read from them). */
+  async removeApp(app: string): Promise<void> {
+    const latest = await this.o.store.latestRelease(app);
+    const formation = await this.o.store.getFormation(app);
+    const types = new Set([...Object.keys(latest?.processes ?? {}), ...Object.keys(formation?.processes ?? {})]);
+    for (const type of types) await this.o.scheduler.removeService(app, type);
   }
 
   private async deployLeased(appName: string, version: number): Promise<Deployment> {

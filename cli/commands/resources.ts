@@ -4,7 +4,7 @@ import type { Command } from './types.ts';
 
 export const resource: Command = {
   usage:
-    'wharf resource [list | add PROVIDER [--as NAME] | info NAME [--reveal] | remove NAME --yes] [-a APP]',
+    'wharf resource [list | add PROVIDER [--as NAME] | info NAME [--reveal] | remove NAME --yes [--keep-data | --drop-data]] [-a APP]',
   summary: 'attach databases and stores: postgres, mysql, redis, document, blob, postgis',
   async run({ args, out, client, app }) {
     const [sub = 'list', target] = args.positional;
@@ -48,7 +48,11 @@ export const resource: Command = {
       if (!target) throw new ValidationError('give the resource name: wharf resource remove NAME --yes');
       if (!args.flags.has('yes'))
         throw new ValidationError(`removing ${target} deletes its data: run again with --yes`);
-      const r = await client().removeResource(app(), target);
+      // neither flag: the runtime's default (AWS keeps a final snapshot; local deletes the data)
+      if (args.flags.has('keep-data') && args.flags.has('drop-data'))
+        throw new ValidationError('give --keep-data or --drop-data, not both');
+      const keep = args.flags.has('keep-data') ? true : args.flags.has('drop-data') ? false : undefined;
+      const r = await client().removeResource(app(), target, keep === undefined ? {} : { keepData: keep });
       out.data(r, () => `removed ${target}\n`);
       return 0;
     }

@@ -8,11 +8,17 @@
  * Constraints kept:
  * - a domain lives on one shard, since its DNS name points at one ALB;
  * - a rule forwards to a target group on its own ALB (one per shard, app and process type);
+ * - a leader-only route (Flynn's `--leader`) forwards to a target group of its own per
+ *   shard, app and process type, which the ECS service does not attach to: the leader
+ *   keeper registers the leader's task in it alone. It counts against the same quotas;
  * - on one host, a deeper path gets a lower priority number (ALB evaluates low first),
  *   so `/api/v2` wins over `/api` and both over `/`.
  */
 import { createHash } from 'node:crypto';
-import { WharfError } from '../errors.ts';
+import { ValidationError, WharfError } from '../errors.ts';
+import { DEFAULT_NAME_PREFIX } from './platform-name.ts';
+
+export { DEFAULT_NAME_PREFIX };
 
 export interface AlbQuotas {
   /** target groups one ALB can be associated with (hard quota: 100) */
@@ -30,12 +36,16 @@ export interface RouteToPlace {
   readonly domain: string;
   /** path prefix starting with '/' */
   readonly path: string;
+  /** only the process type's leader serves it (absent: every task) */
+  readonly leader?: boolean;
 }
 
 export interface TargetGroupSlot {
   readonly shard: number;
   readonly app: string;
   readonly processType: string;
+  /** the leader's own target group, which the ECS service does not attach to */
+  readonly leader?: boolean;
   /** ELB target group name: unique, at most 32 characters */
   readonly name: string;
 }
@@ -70,12 +80,40 @@ export function pathDepth(path: string): number {
   return path.split('/').filter((s) => s.length > 0).length;
 }
 
-export function targetGroupName(shard: number, app: string, processType: string): string {
-  const hash = createHash('sha256').update(`${shard}/${app}/${processType}`).digest('hex').slice(0, 8);
-  const stem = app.slice(0, 12).replace(/-+$/, '');
-  // `wharf-` is the prefix the platform's IAM policy allows for target groups; ≤ 31 of ELB's 32 characters
-  return `wharf-${shard}-${stem}-${hash}`;
+/** ELB's limit on target group names. */
+export const TARGET_GROUP_NAME_MAX = 32;
+
+/**
+ * `<prefix>-<shard>[l]-<app stem>-<hash>`: the prefix is the platform's name, which its IAM
+ * policy grants target groups on; `l` marks a leader target group; the app stem is cut to
+ * what is left of ELB's 32 characters (12 at most, none if nothing is left), and the hash
+ * of shard, app, type (and leader) keeps names unique.
+ */
+export function targetGroupName(
+  shard: number,
+  app: string,
+  processType: string,
+  options: { readonly prefix?: string; readonly leader?: boolean } = {},
+): string {
+  const prefix = options.prefix ?? DEFAULT_NAME_PREFIX;
+  const leader = options.leader === true;
+  const hash = createHash('sha256')
+    .update(`${shard}/${app}/${processType}${leader ? '/leader' : ''}`)
+    .digest('hex')
+    .slice(0, 8);
+  const head = `${prefix}-${shard}${leader ? 'l' : ''}-`;
+  const room = TARGET_GROUP_NAME_MAX - head.length - hash.length - 1;
+  const stem = room > 0 ? app.slice(0, Math.min(12, room)).replace(/-+$/, '') : '';
+  const name = stem ? `${head}${stem}-${hash}` : `${head}${hash}`;
+  if (name.length > TARGET_GROUP_NAME_MAX) {
+    throw new ValidationError(
+      `target group name ${name} is longer than ELB's ${TARGET_GROUP_NAME_MAX} characters: give the platform a shorter name (WHARF_NAME, at most 12 characters)`,
+    );
+  }
+  return name;
 }
+
+const isLeader = (r: { readonly leader?: boolean }) => r.leader === true;
 
 function sameRoute(a: RouteToPlace, b: RouteToPlace): boolean {
   return (
@@ -83,11 +121,26 @@ function sameRoute(a: RouteToPlace, b: RouteToPlace): boolean {
     a.app === b.app &&
     a.processType === b.processType &&
     a.domain === b.domain &&
-    a.path === b.path
+    a.path === b.path &&
+    isLeader(a) === isLeader(b)
   );
 }
 
-const tgKey = (shard: number, app: string, type: string) => `${shard}/${app}/${type}`;
+type TgOwner = Pick<TargetGroupSlot, 'shard' | 'app' | 'processType' | 'leader'>;
+
+const tgKey = (t: TgOwner) => `${t.shard}/${t.app}/${t.processType}${isLeader(t) ? '/leader' : ''}`;
+
+/** Whether target group `t` is the one rule or route `r` forwards to on `shard`. */
+function servesRoute(t: TargetGroupSlot, r: Omit<TgOwner, 'shard'>, shard: number): boolean {
+  return (
+    t.shard === shard && t.app === r.app && t.processType === r.processType && isLeader(t) === isLeader(r)
+  );
+}
+
+/** The target group a placed rule forwards to. */
+export function targetGroupOfRule(allocation: AlbAllocation, rule: RuleSlot): TargetGroupSlot | undefined {
+  return allocation.targetGroups.find((t) => servesRoute(t, rule, rule.shard));
+}
 
 /**
  * The allocation for exactly `routes`: existing placements kept, those of removed routes
@@ -97,6 +150,7 @@ export function reconcileAllocation(
   current: AlbAllocation,
   routes: readonly RouteToPlace[],
   quotas: AlbQuotas = DEFAULT_ALB_QUOTAS,
+  namePrefix: string = DEFAULT_NAME_PREFIX,
 ): AlbAllocation {
   const wanted = new Map(routes.map((r) => [r.routeId, r]));
   const rules: RuleSlot[] = current.rules.filter((slot) => {
@@ -104,10 +158,8 @@ export function reconcileAllocation(
     return route !== undefined && sameRoute(route, slot);
   });
   const placed = new Set(rules.map((r) => r.routeId));
-  const usedTg = new Set(rules.map((r) => tgKey(r.shard, r.app, r.processType)));
-  const targetGroups: TargetGroupSlot[] = current.targetGroups.filter((t) =>
-    usedTg.has(tgKey(t.shard, t.app, t.processType)),
-  );
+  const usedTg = new Set(rules.map(tgKey));
+  const targetGroups: TargetGroupSlot[] = current.targetGroups.filter((t) => usedTg.has(tgKey(t)));
   let shardCount = current.shardCount;
 
   const pending = routes
@@ -117,19 +169,23 @@ export function reconcileAllocation(
   for (const route of pending) {
     const shard = chooseShard(route, rules, targetGroups, shardCount, quotas);
     shardCount = Math.max(shardCount, shard + 1);
-    if (
-      !targetGroups.some(
-        (t) => t.shard === shard && t.app === route.app && t.processType === route.processType,
-      )
-    ) {
+    const leader = isLeader(route);
+    if (!targetGroups.some((t) => servesRoute(t, route, shard))) {
       targetGroups.push({
         shard,
         app: route.app,
         processType: route.processType,
-        name: targetGroupName(shard, route.app, route.processType),
+        ...(leader ? { leader: true } : {}),
+        name: targetGroupName(shard, route.app, route.processType, { prefix: namePrefix, leader }),
       });
     }
-    rules.push({ ...route, shard, priority: freePriority(rules, shard, route.path) });
+    const { leader: _flag, ...plain } = route;
+    rules.push({
+      ...plain,
+      ...(leader ? { leader: true } : {}),
+      shard,
+      priority: freePriority(rules, shard, route.path),
+    });
   }
   return { shardCount, targetGroups, rules };
 }
@@ -155,9 +211,7 @@ function fits(
   quotas: AlbQuotas,
 ): boolean {
   if (rules.filter((r) => r.shard === shard).length >= quotas.rulesPerAlb) return false;
-  const hasTg = tgs.some(
-    (t) => t.shard === shard && t.app === route.app && t.processType === route.processType,
-  );
+  const hasTg = tgs.some((t) => servesRoute(t, route, shard));
   return hasTg || tgs.filter((t) => t.shard === shard).length < quotas.targetGroupsPerAlb;
 }
 

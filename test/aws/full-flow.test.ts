@@ -13,6 +13,7 @@ import {
 import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import {
   CreateServiceCommand,
+  DeleteServiceCommand,
   DescribeServicesCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
@@ -31,6 +32,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import {
   CreateServiceCommand as CreateCloudMapServiceCommand,
+  DeleteServiceCommand as DeleteCloudMapServiceCommand,
+  ListInstancesCommand,
   ListServicesCommand,
   RegisterInstanceCommand,
   ServiceDiscoveryClient,
@@ -346,5 +349,57 @@ describe('AWS full flow', () => {
     });
     const missing = await call(api, httpEvent('GET', '/apps/nope/log-group', {}));
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('a resource attached to the running app rolls its release onto ECS, and destroying the app deletes the services', async () => {
+    const p = getPlatform();
+    mocks.ecs.resetHistory();
+    await p.store.putResource({
+      name: 'cache',
+      app: 'shop',
+      provider: 'redis',
+      status: 'provisioning',
+      env: {},
+      meta: {},
+      createdAt: new Date().toISOString(),
+    });
+    const attached = await p.controlPlane.resources.markReady(
+      'shop',
+      'cache',
+      { REDIS_URL: 'rediss://cache.example:6379' },
+      {},
+    );
+    expect(attached.deployment).toMatchObject({ toVersion: attached.release!.version, status: 'running' });
+    const web = mocks.ecs
+      .commandCalls(RegisterTaskDefinitionCommand)
+      .find((c) => c.args[0].input.family === 'wharf-shop_web')!;
+    expect(web.args[0].input.containerDefinitions![0]!.environment).toContainEqual({
+      name: 'REDIS_URL',
+      value: 'rediss://cache.example:6379',
+    });
+    // the ECS deployer, not the in-process one: no instance was started by the Lambda
+    expect(mocks.ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
+      'wharf-shop_web',
+      'wharf-shop_worker',
+    ]);
+
+    mocks.ecs.on(DeleteServiceCommand).resolves({});
+    mocks.cloudMap.on(ListInstancesCommand).resolves({ Instances: [] });
+    mocks.cloudMap.on(DeleteCloudMapServiceCommand).resolves({});
+    await p.store.deleteResource('shop', 'cache');
+    const refused = await call(api, httpEvent('DELETE', '/apps/shop', {}));
+    expect(refused.statusCode).toBe(400);
+    expect(mocks.ecs.commandCalls(DeleteServiceCommand)).toHaveLength(0);
+    const destroyed = await call(api, httpEvent('DELETE', '/apps/shop', {}, undefined, { confirm: 'true' }));
+    expect(destroyed.statusCode, destroyed.body).toBeLessThan(300);
+    expect(
+      mocks.ecs
+        .commandCalls(DeleteServiceCommand)
+        .map((c) => c.args[0].input.service)
+        .sort(),
+    ).toEqual(['wharf-shop_web', 'wharf-shop_worker']);
+    // its Cloud Map services (instances, leader) go too
+    expect(mocks.cloudMap.commandCalls(DeleteCloudMapServiceCommand).length).toBeGreaterThanOrEqual(2);
+    expect(await p.store.getApp('shop')).toBeNull();
   });
 });

@@ -41,13 +41,15 @@ export function httpEvent(
   path: string,
   headers: Record<string, string>,
   body?: Buffer | string,
+  query: Record<string, string> = {},
 ) {
   const raw = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(query).toString(),
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     headers,
     isBase64Encoded: raw !== undefined,
     body: raw?.toString('base64'),

@@ -11,6 +11,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   type Stack,
+  UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -200,5 +201,48 @@ describe('resources on AWS: API → CloudFormation → stack events', () => {
       CreationTime: new Date(),
     });
     expect((await call(stackEvents, statusEvent(other, 'UPDATE_COMPLETE'))).outcome).toMatch(/^ignored/);
+  });
+
+  it('removing a resource deletes its stack keeping the final snapshot, unless told to drop the data', async () => {
+    const keep = await call(api, httpEvent('DELETE', '/apps/shop/resources/db', {}));
+    expect(keep.statusCode, keep.body).toBe(400); // no --yes
+    mocks.cfn.resetHistory();
+    const removed = await call(
+      api,
+      httpEvent('DELETE', '/apps/shop/resources/db', {}, undefined, { confirm: 'true' }),
+    );
+    expect(removed.statusCode, removed.body).toBe(200);
+    const id = stackId('wharf-resource-shop--db');
+    expect(mocks.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.StackName)).toEqual([id]);
+    expect(mocks.cfn.commandCalls(UpdateStackCommand)).toHaveLength(0);
+    const releases = JSON.parse((await call(api, httpEvent('GET', '/apps/shop/releases', {}))).body!);
+    expect(releases.at(-1).description).toBe('Detach db (postgres)');
+    expect(Object.keys(releases.at(-1).env)).not.toContain('DATABASE_URL');
+
+    await addResource('shop', { provider: 'postgres', name: 'scratch' });
+    const scratch = stackId('wharf-resource-shop--scratch');
+    mocks.cfn.resetHistory();
+    mocks.cfn.on(UpdateStackCommand).resolves({ StackId: scratch });
+    const bad = await call(
+      api,
+      httpEvent('DELETE', '/apps/shop/resources/scratch', {}, undefined, {
+        confirm: 'true',
+        keep_data: 'maybe',
+      }),
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body!).error.message).toMatch(/keep_data "maybe": use true or false/);
+    const dropped = await call(
+      api,
+      httpEvent('DELETE', '/apps/shop/resources/scratch', {}, undefined, {
+        confirm: 'true',
+        keep_data: 'false',
+      }),
+    );
+    expect(dropped.statusCode, dropped.body).toBe(200);
+    expect(mocks.cfn.commandCalls(UpdateStackCommand)[0]!.args[0].input.Parameters).toContainEqual({
+      ParameterKey: 'KeepDataOnDelete',
+      ParameterValue: 'false',
+    });
   });
 });

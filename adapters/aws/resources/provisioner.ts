@@ -159,14 +159,15 @@ export class CloudFormationResourceProvisioner implements ResourceProvisioner {
    * and bucket retained); otherwise the stack is first updated to KeepDataOnDelete=false
    * and deleted when that update completes (handleStackEvent).
    */
-  async deprovision(resource: Resource, options: { keepData: boolean }): Promise<void> {
+  /** AWS default: the stack is deleted with the final snapshot its KeepDataOnDelete gives. */
+  async deprovision(resource: Resource, options: { keepData?: boolean }): Promise<void> {
     const stackName =
       (resource.meta['stackId'] as string | undefined) ?? this.stackName(resource.app, resource.name);
     const stack = await this.#describe(stackName);
     if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return;
     const keepsData =
       stack.Parameters?.find((p) => p.ParameterKey === 'KeepDataOnDelete')?.ParameterValue !== 'false';
-    if (options.keepData || !keepsData) {
+    if (options.keepData !== false || !keepsData) {
       await this.#delete(stackName);
       return;
     }

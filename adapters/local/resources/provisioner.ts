@@ -141,7 +141,8 @@ export class LocalResourceProvisioner implements ResourceProvisioner {
     }
   }
 
-  async deprovision(resource: Resource, options: { keepData: boolean }): Promise<void> {
+  /** Local default: the data dir goes with the resource. */
+  async deprovision(resource: Resource, options: { keepData?: boolean }): Promise<void> {
     await this.#stop(resource.app, resource.name);
     if (!options.keepData)
       await rm(this.resourceDir(resource.app, resource.name), { recursive: true, force: true });
