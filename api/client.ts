@@ -96,6 +96,13 @@ export class WharfClient {
   getFormation = (app: string) => this.request<Formation>('GET', `/apps/${enc(app)}/formation`);
   scale = (app: string, processes: Record<string, number>) =>
     this.request<Formation>('PUT', `/apps/${enc(app)}/formation`, { processes });
+  /** CPU and memory per process type, e.g. `{ web: { cpu: '1', memory: '2 GB' } }`; null resets a type. */
+  resize = (app: string, sizes: Record<string, { cpu?: string; memory?: string } | null>) =>
+    this.request<{ formation: Formation; deployment: Deployment | null }>(
+      'PUT',
+      `/apps/${enc(app)}/formation/sizes`,
+      { sizes },
+    );
   /** AWS only: a target-tracking policy for one process type, or `null` to remove it. */
   setAutoscaling = (app: string, type: string, config: AutoscalingConfig | null) =>
     this.request<{ app: string; processType: string; autoscaling: AutoscalingConfig | null }>(

@@ -97,6 +97,7 @@ export function createApiHandler(cp: ControlPlane): (req: ApiRequest) => Promise
     route('POST', '/apps/:app/rollback', (p, r) => cp.rollback(p['app']!, obj(r.body)['version'])),
     route('GET', '/apps/:app/formation', (p) => cp.getFormation(p['app']!)),
     route('PUT', '/apps/:app/formation', (p, r) => cp.scale(p['app']!, obj(obj(r.body)['processes']))),
+    route('PUT', '/apps/:app/formation/sizes', (p, r) => cp.resize(p['app']!, obj(obj(r.body)['sizes']))),
     route('GET', '/apps/:app/instances', (p) => cp.instances(p['app']!)),
     route('POST', '/apps/:app/restart', (p) => cp.restart(p['app']!)),
     route('GET', '/apps/:app/routes', (p) => cp.listRoutes(p['app']!)),

@@ -9,7 +9,7 @@ import { env, release, route } from './commands/config.ts';
 import { pg, redis } from './commands/consoles.ts';
 import { health } from './commands/health.ts';
 import { events, log } from './commands/logs.ts';
-import { ps, restart, run, scale } from './commands/processes.ts';
+import { ps, resize, restart, run, scale } from './commands/processes.ts';
 import { resource } from './commands/resources.ts';
 import type { Command } from './commands/types.ts';
 import { up } from './commands/up.ts';
@@ -25,6 +25,8 @@ const COMMANDS: Record<string, Command> = {
   destroy,
   env,
   scale,
+  resize,
+  limit: resize,
   autoscale,
   ps,
   restart,
@@ -82,6 +84,7 @@ const SPEC = {
     ['off'],
     ['keep-data'],
     ['drop-data'],
+    ['default'],
     ['help', 'h'],
   ],
 };

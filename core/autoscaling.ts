@@ -3,16 +3,11 @@
  * between `min` and `max` to hold either average CPU utilisation or ALB requests per
  * target at the target value. Pure parsing; the AWS adapter applies it.
  */
+import type { AutoscalingConfig, AutoscalingTarget } from './domain.ts';
 import { ValidationError } from './errors.ts';
+
+export type { AutoscalingConfig, AutoscalingTarget } from './domain.ts';
 import { MAX_INSTANCES_PER_TYPE } from './validation.ts';
-
-export type AutoscalingTarget = { readonly cpu: number } | { readonly requestsPerTarget: number };
-
-export interface AutoscalingConfig {
-  readonly min: number;
-  readonly max: number;
-  readonly target: AutoscalingTarget;
-}
 
 /** ALB's own ceiling for a target-tracking value is far above this; beyond it a type is mis-sized. */
 export const MAX_REQUESTS_PER_TARGET = 100_000;

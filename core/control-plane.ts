@@ -13,6 +13,7 @@ import { InProcessDeployer, recover } from './deployer.ts';
 import { defaultHealthCheck, parseHealthChecks } from './discovery/health-config.ts';
 import type {
   App,
+  AutoscalingConfig,
   Deployment,
   DeployStrategy,
   HealthCheck,
@@ -165,6 +166,13 @@ export class ControlPlane {
   scale(app: string, counts: Readonly<Record<string, unknown>>) {
     return formation.scale(this.ctx, app, counts);
   }
+  resize(app: string, sizes: Readonly<Record<string, unknown>>) {
+    return formation.resize(this.ctx, app, sizes);
+  }
+  /** Records autoscaling; the runtime's adapter applies it (AWS: Application Auto Scaling). */
+  setAutoscaling(app: string, processType: string, config: AutoscalingConfig | null) {
+    return formation.setAutoscaling(this.ctx, app, processType, config);
+  }
   async getFormation(app: string) {
     await apps.requireApp(this.ctx, app);
     return (await this.ctx.store.getFormation(app)) ?? { app, processes: {}, updatedAt: null };
@@ -176,7 +184,7 @@ export class ControlPlane {
   async restart(app: string): Promise<Deployment> {
     const current = await this.ctx.store.getCurrentVersion(app);
     if (current === null) throw new ValidationError(`${app} is not running anything yet: push code first`);
-    return this.ctx.deployer.deploy(app, current);
+    return this.ctx.deployer.deploy(app, current, { redeploy: true });
   }
   converge(app: string): Promise<void> {
     return this.ctx.deployer.converge(app);

@@ -21,6 +21,8 @@ const STRATEGIES: Record<DeployStrategy, DeployStrategyFn> = {
 export interface DeployOptions {
   readonly onStep?: (step: DeployStep) => void;
   readonly strategy?: DeployStrategy;
+  /** in process every deploy replaces the instances, so this changes nothing here */
+  readonly redeploy?: boolean;
 }
 
 function defaultFormation(app: string, release: Release, now: string): Formation {

@@ -79,7 +79,29 @@ export interface Release {
 export interface Formation {
   readonly app: string;
   readonly processes: Readonly<Record<string, number>>;
+  /** CPU and memory per process type (the ECS task size; recorded but not enforced locally) */
+  readonly sizes?: Readonly<Record<string, ProcessSize>>;
+  /**
+   * Target-tracking autoscaling per process type (AWS): the count moves between min and
+   * max, so deploys keep the count the runtime chose and `scale` refuses the type.
+   */
+  readonly autoscaling?: Readonly<Record<string, AutoscalingConfig>>;
   readonly updatedAt: string;
+}
+
+export interface ProcessSize {
+  /** CPU units: 1024 = 1 vCPU */
+  readonly cpu: number;
+  /** MiB */
+  readonly memory: number;
+}
+
+export type AutoscalingTarget = { readonly cpu: number } | { readonly requestsPerTarget: number };
+
+export interface AutoscalingConfig {
+  readonly min: number;
+  readonly max: number;
+  readonly target: AutoscalingTarget;
 }
 
 export type DeploymentStatus = 'pending' | 'running' | 'complete' | 'failed';

@@ -271,11 +271,15 @@ export interface EventBus {
  * resources, builds, destroy) go through this port on both.
  */
 export interface ReleaseDeployer {
-  /** Deploys `version` of the app; returns the deployment (still running where the runtime finishes it later). */
+  /**
+   * Deploys `version` of the app; returns the deployment (still running where the runtime
+   * finishes it later). A version already deployed or being deployed is not deployed again
+   * (events arrive more than once) unless `redeploy` asks for it (restart, new sizes).
+   */
   deploy(
     app: string,
     version: number,
-    options?: { onStep?: (step: DeployStep) => void },
+    options?: { onStep?: (step: DeployStep) => void; redeploy?: boolean },
   ): Promise<Deployment>;
   /** The stored formation changed (scale): brings what runs to it. */
   applyFormation(app: string, changedTypes: readonly string[]): Promise<void>;

@@ -9,12 +9,22 @@ export const scale: Command = {
   async run({ args, out, client, app }) {
     if (args.positional.length === 0) {
       const f = await client().getFormation(app());
-      out.data(
-        f,
-        () =>
-          `${Object.entries(f.processes)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ')}\n`,
+      out.data(f, () =>
+        table([
+          ['TYPE', 'COUNT', 'SIZE', 'AUTOSCALING'],
+          ...Object.entries(f.processes).map(([type, count]) => {
+            const s = f.sizes?.[type];
+            const a = f.autoscaling?.[type];
+            return [
+              type,
+              String(count),
+              s ? `${s.cpu / 1024} vCPU / ${s.memory} MB` : 'default',
+              a
+                ? `${a.min}-${a.max}, ${'cpu' in a.target ? `${a.target.cpu} % CPU` : `${a.target.requestsPerTarget} req/target`}`
+                : '-',
+            ];
+          }),
+        ]),
       );
       return 0;
     }
@@ -32,6 +42,41 @@ export const scale: Command = {
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')}\n`,
     );
+    return 0;
+  },
+};
+
+/** `wharf resize web cpu=1 memory=2GB`: CPU and memory of a process type (Flynn's `limit`). */
+export const resize: Command = {
+  usage: 'wharf resize TYPE [cpu=VCPU] [memory=SIZE] | wharf resize TYPE --default [-a APP]',
+  summary: 'set the CPU and memory of a process type (the ECS task size; 0.25-16 vCPU), and redeploy',
+  async run({ args, out, client, app }) {
+    const [type, ...pairs] = args.positional;
+    if (!type) throw new ValidationError('give a process type: wharf resize web cpu=1 memory=2GB');
+    let size: { cpu?: string; memory?: string } | null = null;
+    if (!args.flags.has('default')) {
+      if (pairs.length === 0) {
+        throw new ValidationError('give cpu=VCPU and/or memory=SIZE, e.g. cpu=1 memory=2GB, or --default');
+      }
+      const given: { cpu?: string; memory?: string } = {};
+      for (const pair of pairs) {
+        const m = /^(cpu|memory)=(.+)$/.exec(pair);
+        if (!m)
+          throw new ValidationError(
+            `invalid "${pair}": use cpu=VCPU or memory=SIZE, e.g. cpu=0.5 memory=1GB`,
+          );
+        given[m[1] as 'cpu' | 'memory'] = m[2]!;
+      }
+      size = given;
+    } else if (pairs.length > 0) {
+      throw new ValidationError('--default resets the size: drop the cpu= and memory= arguments');
+    }
+    out.progress(`-----> Resizing ${type}…`);
+    const r = await client().resize(app(), { [type]: size });
+    if (r.deployment)
+      out.progress(`-----> Deploying v${r.deployment.toVersion} with the new size (${r.deployment.status})`);
+    const s = r.formation.sizes?.[type];
+    out.data(r, () => `${type}: ${s ? `${s.cpu / 1024} vCPU, ${s.memory} MB` : 'default size'}\n`);
     return 0;
   },
 };

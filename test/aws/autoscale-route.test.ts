@@ -21,17 +21,21 @@ import { STATUS_BY_CODE } from '../../api/errors.ts';
 import { parseArgs } from '../../cli/args.ts';
 import { autoscale } from '../../cli/commands/autoscale.ts';
 import { makeOut } from '../../cli/output.ts';
+import { ControlPlane } from '../../core/control-plane.ts';
 import { ValidationError, isWharfError } from '../../core/errors.ts';
 import type { AwsPlatform } from '../../functions/lib/aws-platform.ts';
 import { awsRoutes } from '../../functions/lib/aws-routes.ts';
+import { fakeDeps } from '../core/fakes.ts';
 
 const aas = mockClient(ApplicationAutoScalingClient);
 const elb = mockClient(ElasticLoadBalancingV2Client);
 const LB = 'arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/wharf-2/aaaa';
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/wharf-shop-web/bbbb';
 
+const controlPlane = new ControlPlane(fakeDeps().deps, { holder: 'test' });
 const platform = {
   config: { region: 'eu-west-1', cluster: 'wharf' },
+  controlPlane,
   store: { getApp: async (name: string) => (name === 'shop' ? { name } : null) },
   ecs: {
     describeService: async (_app: string, type: string) =>
@@ -43,6 +47,7 @@ const platform = {
 let server: Server;
 let url = '';
 beforeAll(async () => {
+  await controlPlane.createApp({ name: 'shop' });
   const routes = awsRoutes(platform, () => '1');
   server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -122,14 +127,22 @@ describe('wharf autoscale', () => {
       MaxCapacity: 6,
     });
     expect(elb.calls()).toHaveLength(0);
+    // recorded in the formation: the count starts inside the range, and scale refuses the type
+    const formation = await controlPlane.getFormation('shop');
+    expect(formation.autoscaling?.['worker']).toEqual({ min: 1, max: 6, target: { cpu: 70 } });
+    expect(formation.processes['worker']).toBe(1);
+    await expect(controlPlane.scale('shop', { worker: 3 })).rejects.toThrow(
+      /worker of shop is autoscaled between 1 and 6 instances: .*wharf autoscale worker --off/,
+    );
   });
 
   it('tracks requests per target on web through the ALB its target group is on', async () => {
     const r = await wharf('web', '--min', '2', '--max', '30', '--requests', '500', '--json');
-    expect(JSON.parse(r.stdout)).toEqual({
+    expect(JSON.parse(r.stdout)).toMatchObject({
       app: 'shop',
       processType: 'web',
       autoscaling: { min: 2, max: 30, target: { requestsPerTarget: 500 } },
+      formation: { processes: { web: 2 } },
     });
     const put = aas.commandCalls(PutScalingPolicyCommand)[0]!.args[0].input;
     expect(put.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification).toEqual({
@@ -143,6 +156,9 @@ describe('wharf autoscale', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/autoscaling of web removed/);
     expect(aas.commandCalls(DeregisterScalableTargetCommand)).toHaveLength(1);
+    // the count stays where autoscaling left it, and is the user's to scale again
+    expect((await controlPlane.getFormation('shop')).autoscaling?.['web']).toBeUndefined();
+    expect((await controlPlane.scale('shop', { web: 4 })).processes['web']).toBe(4);
   });
 
   it('refuses bad flags before any request', async () => {

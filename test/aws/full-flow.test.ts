@@ -218,7 +218,7 @@ describe('AWS full flow', () => {
           containerPort: 5000,
         },
       ],
-      serviceRegistries: [{ registryArn: 'arn:srv/web.shop' }],
+      serviceRegistries: [{ registryArn: 'arn:srv/web.shop', containerName: 'web', containerPort: 5000 }],
     });
     expect(createdServices.find((s) => s.serviceName === 'wharf-shop_worker')).toMatchObject({
       desiredCount: 0,
@@ -349,6 +349,60 @@ describe('AWS full flow', () => {
     });
     const missing = await call(api, httpEvent('GET', '/apps/nope/log-group', {}));
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('sizes come from the formation, a restart rolls the services again, and an autoscaled count is left to ECS', async () => {
+    const p = getPlatform();
+    mocks.ecs.resetHistory();
+    const resized = await call(
+      api,
+      httpEvent(
+        'PUT',
+        '/apps/shop/formation/sizes',
+        {},
+        JSON.stringify({ sizes: { web: { cpu: '1', memory: '2 GB' } } }),
+      ),
+    );
+    expect(resized.statusCode, resized.body).toBe(200);
+    const body = JSON.parse(resized.body!);
+    expect(body.formation.sizes).toEqual({ web: { cpu: 1024, memory: 2048 } });
+    expect(body.deployment).toMatchObject({ status: 'running' });
+    const families = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input);
+    expect(families.find((t) => t.family === 'wharf-shop_web')).toMatchObject({
+      cpu: '1024',
+      memory: '2048',
+    });
+    expect(families.find((t) => t.family === 'wharf-shop_worker')).toMatchObject({
+      cpu: '256',
+      memory: '512',
+    });
+    const badSize = await call(
+      api,
+      httpEvent(
+        'PUT',
+        '/apps/shop/formation/sizes',
+        {},
+        JSON.stringify({ sizes: { web: { cpu: '0.25', memory: '8 GB' } } }),
+      ),
+    );
+    expect(badSize.statusCode).toBe(400);
+    expect(JSON.parse(badSize.body!).error.message).toMatch(/memory of web 8192 MB does not fit 0.25 vCPU/);
+
+    // ECS finishes that rollout; then a restart is a new deployment, not the one already complete
+    for (const type of ['web', 'worker']) {
+      await p.deployer.onServiceDeployment('shop', type, 'completed', '');
+    }
+    await p.controlPlane.setAutoscaling('shop', 'worker', { min: 1, max: 4, target: { cpu: 60 } });
+    mocks.ecs.resetHistory();
+    const restarted = await call(api, httpEvent('POST', '/apps/shop/restart', {}));
+    expect(restarted.statusCode, restarted.body).toBeLessThan(300);
+    expect(JSON.parse(restarted.body!).id).not.toBe(body.deployment.id);
+    const updates = Object.fromEntries(
+      mocks.ecs.commandCalls(UpdateServiceCommand).map((c) => [c.args[0].input.service, c.args[0].input]),
+    );
+    expect(updates['wharf-shop_web']!.desiredCount).toBe(3);
+    expect(updates['wharf-shop_worker']).not.toHaveProperty('desiredCount');
+    await p.controlPlane.setAutoscaling('shop', 'worker', null);
   });
 
   it('a resource attached to the running app rolls its release onto ECS, and destroying the app deletes the services', async () => {
