@@ -6,7 +6,10 @@ import { getPlatform, logger } from './lib/platform.ts';
 
 async function taskEvents(event: EcsEvent): Promise<{ outcome: string }> {
   const p = getPlatform();
-  const outcome = await handleEcsEvent({ leaders: p.leaders, deployer: p.deployer }, event);
+  const outcome = await handleEcsEvent(
+    { leaders: p.leaders, deployer: p.deployer, namePrefix: p.config.name },
+    event,
+  );
   logger.info('ECS event handled', { detailType: event['detail-type'], outcome });
   return { outcome };
 }

@@ -1,9 +1,10 @@
 /**
  * Router on ALB shards: the route table becomes target groups (one per shard, app and
- * process type) and listener rules (host and path conditions), placed by core/alb so
- * that no ALB passes its quotas. ECS registers the tasks in the target groups; this
- * adapter owns only the routing shape. Changes go straight to the ELB API, never through
- * a CloudFormation update.
+ * process type, plus one for the leader where a route is leader-only) and listener rules
+ * (host and path conditions), placed by core/alb so that no ALB passes its quotas. ECS
+ * registers the tasks in the target groups; the leader keeper registers the leader in
+ * the leader target groups (alb-leader-targets.ts). Changes go straight to the ELB API,
+ * never through a CloudFormation update.
  */
 import {
   CreateRuleCommand,
@@ -20,16 +21,18 @@ import {
   type AlbAllocation,
   type AlbQuotas,
   DEFAULT_ALB_QUOTAS,
+  DEFAULT_NAME_PREFIX,
   type RouteToPlace,
   type RuleSlot,
   type TargetGroupSlot,
   reconcileAllocation,
+  targetGroupOfRule,
 } from '../../core/alb/allocation.ts';
 import { ConflictError, WharfError } from '../../core/errors.ts';
 import type { Router, RouteTableEntry } from '../../core/ports.ts';
 import { TARGET_GROUP_DEFAULTS, targetGroupAttributes } from '../../infra/deploy-settings.ts';
 import { type BackoffOptions, awsCall, errorName } from './aws-errors.ts';
-import type { AllocationStore } from './dynamo-alb-allocation-store.ts';
+import { type AllocationStore, targetGroupArnsOf } from './dynamo-alb-allocation-store.ts';
 import { CONTAINER_PORT } from './ecs-names.ts';
 
 export interface AlbRouterOptions {
@@ -39,10 +42,17 @@ export interface AlbRouterOptions {
   readonly vpcId: string;
   readonly allocations: AllocationStore;
   /**
-   * The process type of each route: RouteTableEntry does not carry it, so the router
-   * reads the routes from the store.
+   * Brings a process type's leader target groups in line with its current leader; called
+   * after every table for each type with a leader-only route, so a new leader target group
+   * gets the leader that was elected before it existed.
+   * @default - nothing: leader target groups are filled at the next change of leader
    */
-  readonly processTypeOf: (routeId: string) => Promise<string | null>;
+  readonly syncLeader?: (app: string, processType: string) => Promise<void>;
+  /**
+   * The platform's name, which starts every target group name (the IAM policy grants on it).
+   * @default 'wharf'
+   */
+  readonly namePrefix?: string;
   readonly quotas?: AlbQuotas;
   readonly backoff?: BackoffOptions;
   readonly maxAttempts?: number;
@@ -56,39 +66,45 @@ export class AlbRouter implements Router {
   }
 
   async setTable(table: readonly RouteTableEntry[]): Promise<void> {
-    const routes: RouteToPlace[] = [];
-    for (const entry of table) {
-      const processType = (await this.o.processTypeOf(entry.routeId)) ?? 'web';
-      routes.push({
-        routeId: entry.routeId,
-        app: entry.app,
-        processType,
-        domain: entry.domain,
-        path: entry.path,
-      });
-    }
+    const routes: RouteToPlace[] = table.map((entry) => ({
+      routeId: entry.routeId,
+      app: entry.app,
+      processType: entry.processType,
+      domain: entry.domain,
+      path: entry.path,
+      ...(entry.leader ? { leader: true } : {}),
+    }));
     const sticky = new Set(table.filter((e) => e.sticky).map((e) => `${e.app}/${e.routeId}`));
     for (let attempt = 1; ; attempt++) {
       const stored = await this.o.allocations.load();
-      const next = reconcileAllocation(stored.allocation, routes, this.o.quotas ?? DEFAULT_ALB_QUOTAS);
+      const next = reconcileAllocation(
+        stored.allocation,
+        routes,
+        this.o.quotas ?? DEFAULT_ALB_QUOTAS,
+        this.o.namePrefix ?? DEFAULT_NAME_PREFIX,
+      );
       const arns = await this.apply(stored.allocation, next, { ...stored.arns }, sticky);
       try {
         await this.o.allocations.save({ allocation: next, arns }, stored.revision);
-        return;
       } catch (e) {
         // Another writer saved first: everything above is idempotent, so redo it on theirs.
         if (!(e instanceof ConflictError) || attempt >= (this.o.maxAttempts ?? 5)) throw e;
+        continue;
       }
+      const led = new Map(
+        next.targetGroups.filter((t) => t.leader).map((t) => [`${t.app}/${t.processType}`, t]),
+      );
+      for (const t of led.values()) await this.o.syncLeader?.(t.app, t.processType);
+      return;
     }
   }
 
-  /** The target group ARN of a routed process type on any shard (for ECS service load balancers). */
+  /**
+   * The target group ARNs of a routed process type on any shard, for the ECS service's load
+   * balancers. Leader target groups are left out: only the leader keeper registers in them.
+   */
   async targetGroupArns(app: string, processType: string): Promise<string[]> {
-    const { allocation, arns } = await this.o.allocations.load();
-    return allocation.targetGroups
-      .filter((t) => t.app === app && t.processType === processType)
-      .map((t) => arns[`tg:${t.name}`])
-      .filter((a): a is string => a !== undefined);
+    return targetGroupArnsOf(await this.o.allocations.load(), app, processType, { leader: false });
   }
 
   private listener(shard: number): string {
@@ -141,7 +157,7 @@ export class AlbRouter implements Router {
     }
     for (const tg of after.targetGroups) {
       const stickyOn = after.rules.some(
-        (r) => r.app === tg.app && r.processType === tg.processType && sticky.has(`${r.app}/${r.routeId}`),
+        (r) => targetGroupOfRule(after, r) === tg && sticky.has(`${r.app}/${r.routeId}`),
       );
       await call(`configure target group ${tg.name}`, () =>
         c.send(
@@ -181,6 +197,7 @@ export class AlbRouter implements Router {
             Tags: [
               { Key: 'wharf:app', Value: tg.app },
               { Key: 'wharf:process', Value: tg.processType },
+              ...(tg.leader ? [{ Key: 'wharf:leader', Value: 'true' }] : []),
             ],
           }),
         ),
@@ -212,8 +229,7 @@ export class AlbRouter implements Router {
       );
       return out.Rules?.[0]?.RuleArn ?? '';
     } catch (e) {
-      if (!(e instanceof ConflictError) && errorName((e as { cause?: unknown }).cause) !== 'PriorityInUse')
-        throw e;
+      if (!(e instanceof ConflictError) && !isElbError(e, 'PriorityInUse')) throw e;
       // A retried event already made the rule (or an older one holds the slot): take it over.
       const existing = await awsCall(
         'describe listener rules',
@@ -241,14 +257,22 @@ export function ruleConditions(rule: Pick<RuleSlot, 'domain' | 'path'>): RuleCon
 }
 
 function tgName(allocation: AlbAllocation, rule: RuleSlot): string {
-  const tg = allocation.targetGroups.find(
-    (t) => t.shard === rule.shard && t.app === rule.app && t.processType === rule.processType,
-  );
+  const tg = targetGroupOfRule(allocation, rule);
   if (!tg) throw new WharfError('internal', `allocation has no target group for route ${rule.routeId}`);
   return tg.name;
 }
 
+/**
+ * Whether an error (or the SDK error it wraps) is ELB's `code`. The SDK names its
+ * exceptions `<Code>Exception` while the wire code has no suffix: both are accepted.
+ */
+export function isElbError(e: unknown, ...codes: string[]): boolean {
+  const names = [errorName(e), errorName((e as { cause?: unknown } | null)?.cause)];
+  return codes.some((c) => names.includes(c) || names.includes(`${c}Exception`));
+}
+
 function ignoreNotFound(e: unknown): void {
   if (e instanceof WharfError && e.code === 'not_found') return;
+  if (isElbError(e, 'TargetGroupNotFound', 'RuleNotFound')) return;
   throw e;
 }

@@ -4,6 +4,9 @@
  *                   ECS registers and health-checks its tasks (custom health from ECS)
  *   leader.TYPE.APP a service holding one instance, `leader`, pointing at the leader,
  *                   set by the task-events handler after a conditional term write.
+ * Resolvable names (docs/discovery.md, "On AWS"): `TYPE.APP.NS` (A, SRV), and, because a
+ * service with SRV and A records gets an A record named after each SRV target,
+ * `<instance id>.TYPE.APP.NS` for every task, whose instance id ECS makes the task id.
  */
 import {
   CreateServiceCommand,
@@ -17,7 +20,7 @@ import {
 import { NotFoundError, WharfError } from '../../core/errors.ts';
 import type { Discovery, DiscoveryInstance } from '../../core/ports.ts';
 import { type BackoffOptions, awsCall, errorName } from './aws-errors.ts';
-import { CONTAINER_PORT } from './ecs-names.ts';
+import { CONTAINER_PORT, DEFAULT_NAME_PREFIX } from './ecs-names.ts';
 
 export interface CloudMapDiscoveryOptions {
   readonly client: ServiceDiscoveryClient;
@@ -25,6 +28,12 @@ export interface CloudMapDiscoveryOptions {
   readonly namespaceName: string;
   /** seconds resolvers may cache answers; short, so a new leader is seen fast */
   readonly ttlSeconds?: number;
+  /**
+   * The platform's name, which starts the services' creator request ids, so that two
+   * platforms in one account never share an idempotency token.
+   * @default 'wharf'
+   */
+  readonly namePrefix?: string;
   readonly backoff?: BackoffOptions;
 }
 
@@ -59,6 +68,14 @@ export class CloudMapDiscovery implements Discovery {
   /** DNS name of a process type's instances, e.g. web.myapp.wharf.internal. */
   dnsName(app: string, processType: string): string {
     return `${CloudMapDiscovery.serviceName(app, processType)}.${this.o.namespaceName}`;
+  }
+
+  /**
+   * DNS name of one instance, the target of its SRV record: `<instance id>.TYPE.APP.NS`.
+   * For a task ECS registered, the instance id is the task id (32 hex digits).
+   */
+  instanceDnsName(app: string, processType: string, instanceId: string): string {
+    return `${instanceId.toLowerCase()}.${this.dnsName(app, processType)}`;
   }
 
   async listServices(): Promise<CloudMapService[]> {
@@ -96,7 +113,7 @@ export class CloudMapDiscovery implements Discovery {
           Name: name,
           NamespaceId: this.o.namespaceId,
           // The same request id makes a retried creation return the first one.
-          CreatorRequestId: `wharf-${name}`.slice(0, 64),
+          CreatorRequestId: `${this.o.namePrefix ?? DEFAULT_NAME_PREFIX}-${name}`.slice(0, 64),
           DnsConfig: {
             RoutingPolicy: 'MULTIVALUE',
             DnsRecords: leader

@@ -62,3 +62,16 @@ export class DynamoAllocationStore implements AllocationStore {
     );
   }
 }
+
+/** The ARNs of a process type's target groups on every shard: its leader ones, or the others. */
+export function targetGroupArnsOf(
+  stored: Omit<StoredAllocation, 'revision'>,
+  app: string,
+  processType: string,
+  which: { readonly leader: boolean },
+): string[] {
+  return stored.allocation.targetGroups
+    .filter((t) => t.app === app && t.processType === processType && (t.leader === true) === which.leader)
+    .map((t) => stored.arns[`tg:${t.name}`])
+    .filter((a): a is string => a !== undefined);
+}

@@ -17,10 +17,16 @@ import {
 import type { AutoscalingConfig } from '../../core/autoscaling.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { type BackoffOptions, awsCall, errorName } from './aws-errors.ts';
+import { DEFAULT_NAME_PREFIX } from './ecs-names.ts';
 
 export interface EcsAutoscalingOptions {
   readonly client: ApplicationAutoScalingClient;
   readonly cluster: string;
+  /**
+   * The platform's name, which starts the policy names.
+   * @default 'wharf'
+   */
+  readonly namePrefix?: string;
   readonly backoff?: BackoffOptions;
 }
 
@@ -35,8 +41,12 @@ const DIMENSION = 'ecs:service:DesiredCount' as const;
 export const SCALE_OUT_COOLDOWN_SECONDS = 60;
 export const SCALE_IN_COOLDOWN_SECONDS = 300;
 
-export function autoscalingPolicyName(app: string, processType: string): string {
-  return `wharf-${app}-${processType}-target-tracking`;
+export function autoscalingPolicyName(
+  app: string,
+  processType: string,
+  prefix: string = DEFAULT_NAME_PREFIX,
+): string {
+  return `${prefix}-${app}-${processType}-target-tracking`;
 }
 
 /** `app/<lb>/<id>/targetgroup/<tg>/<id>`: the label CloudWatch's RequestCountPerTarget is keyed by. */
@@ -125,7 +135,7 @@ export class EcsAutoscaling {
       () =>
         this.o.client.send(
           new PutScalingPolicyCommand({
-            PolicyName: autoscalingPolicyName(app, processType),
+            PolicyName: autoscalingPolicyName(app, processType, this.o.namePrefix),
             ServiceNamespace: 'ecs',
             ResourceId,
             ScalableDimension: DIMENSION,

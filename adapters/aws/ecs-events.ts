@@ -45,12 +45,13 @@ export interface TaskChange {
   readonly stopped: { readonly reason: string; readonly exitCode: number | null } | null;
 }
 
-export function parseTaskEvent(event: EcsTaskEvent): TaskChange | null {
+/** `namePrefix`: the platform's name, which starts its service and family names (default 'wharf'). */
+export function parseTaskEvent(event: EcsTaskEvent, namePrefix?: string): TaskChange | null {
   const d = event.detail;
   if (!d?.taskArn) throw new ValidationError('not an ECS task state-change event: detail.taskArn is missing');
   const names =
-    parseTaskGroup(d.group) ??
-    parseEcsName(d.taskDefinitionArn?.split('/').pop()?.replace(/:\d+$/, '') ?? '');
+    parseTaskGroup(d.group, namePrefix) ??
+    parseEcsName(d.taskDefinitionArn?.split('/').pop()?.replace(/:\d+$/, '') ?? '', namePrefix);
   if (!names) return null; // not a Wharf task
   const taskId = taskIdOf(d.taskArn);
   const container = d.containers?.find((c) => c.name === names.processType) ?? d.containers?.[0];
@@ -94,9 +95,12 @@ export interface DeploymentChange {
   readonly reason: string;
 }
 
-export function parseDeploymentEvent(event: EcsDeploymentEvent): DeploymentChange | null {
+export function parseDeploymentEvent(
+  event: EcsDeploymentEvent,
+  namePrefix?: string,
+): DeploymentChange | null {
   const serviceArn = event.resources?.[0];
-  const names = serviceArn ? parseEcsName(serviceArn.split('/').pop() ?? '') : null;
+  const names = serviceArn ? parseEcsName(serviceArn.split('/').pop() ?? '', namePrefix) : null;
   if (!names) return null;
   const name = event.detail?.eventName;
   const outcome =

@@ -42,12 +42,19 @@ export interface EcsSchedulerOptions {
   readonly taskRoleArn: string;
   readonly logGroupPrefix: string;
   readonly secretArn: (name: string) => string;
+  /**
+   * The platform's name, which starts service and task family names (the IAM policy grants on it).
+   * @default 'wharf'
+   */
+  readonly namePrefix?: string;
   readonly backoff?: BackoffOptions;
 }
 
 export interface ServiceDeployment {
   readonly spec: InstanceSpec;
   readonly desiredCount: number;
+  /** an existing service keeps its desired count (autoscaled); desiredCount applies on create only */
+  readonly keepDesiredCount?: boolean;
   readonly health: HealthCheck | null;
   readonly size?: TaskSize;
   /** the ALB target group of a routed process type */
@@ -95,6 +102,7 @@ export class EcsScheduler implements Scheduler {
       executionRoleArn: this.o.executionRoleArn,
       taskRoleArn: this.o.taskRoleArn,
       secretArn: this.o.secretArn,
+      namePrefix: this.o.namePrefix,
     };
     const out = await this.call(`register task definition of ${spec.app}/${spec.processType}`, () =>
       this.o.client.send(new RegisterTaskDefinitionCommand(renderTaskDefinition(input))),
@@ -107,7 +115,7 @@ export class EcsScheduler implements Scheduler {
   /** Creates the process type's service, or rolls it to the new task definition. */
   async deployService(d: ServiceDeployment): Promise<{ taskDefinitionArn: string; created: boolean }> {
     const { app, processType } = d.spec;
-    const name = ecsName(app, processType);
+    const name = ecsName(app, processType, this.o.namePrefix);
     const taskDefinition = await this.registerTaskDefinition(d.spec, d.health, d.size);
     const existing = await this.describeService(app, processType);
     const loadBalancers = (d.targetGroupArns ?? []).map((targetGroupArn) => ({
@@ -115,7 +123,10 @@ export class EcsScheduler implements Scheduler {
       containerName: processType,
       containerPort: CONTAINER_PORT,
     }));
-    const serviceRegistries = d.registryArn ? [{ registryArn: d.registryArn }] : [];
+    // awsvpc tasks in a service with SRV records must name the container and port the SRV records carry.
+    const serviceRegistries = d.registryArn
+      ? [{ registryArn: d.registryArn, containerName: processType, containerPort: CONTAINER_PORT }]
+      : [];
     const common = {
       cluster: this.o.cluster,
       taskDefinition,
@@ -149,17 +160,19 @@ export class EcsScheduler implements Scheduler {
       );
       return { taskDefinitionArn: taskDefinition, created: true };
     }
+    const { desiredCount: _count, ...keepCount } = common;
     await this.call(`update service ${name}`, () =>
-      this.o.client.send(new UpdateServiceCommand({ ...common, service: name })),
+      this.o.client.send(
+        new UpdateServiceCommand({ ...(d.keepDesiredCount ? keepCount : common), service: name }),
+      ),
     );
     return { taskDefinitionArn: taskDefinition, created: false };
   }
 
   async describeService(app: string, processType: string) {
-    const out = await this.call(`describe service ${ecsName(app, processType)}`, () =>
-      this.o.client.send(
-        new DescribeServicesCommand({ cluster: this.o.cluster, services: [ecsName(app, processType)] }),
-      ),
+    const service = ecsName(app, processType, this.o.namePrefix);
+    const out = await this.call(`describe service ${service}`, () =>
+      this.o.client.send(new DescribeServicesCommand({ cluster: this.o.cluster, services: [service] })),
     );
     return out.services?.[0] ?? null;
   }
@@ -169,7 +182,7 @@ export class EcsScheduler implements Scheduler {
       this.o.client.send(
         new UpdateServiceCommand({
           cluster: this.o.cluster,
-          service: ecsName(app, processType),
+          service: ecsName(app, processType, this.o.namePrefix),
           desiredCount,
         }),
       ),
@@ -224,7 +237,7 @@ export class EcsScheduler implements Scheduler {
 
   /** Stops and deletes a process type's service (app destroyed or type removed). */
   async removeService(app: string, processType: string): Promise<void> {
-    const service = ecsName(app, processType);
+    const service = ecsName(app, processType, this.o.namePrefix);
     await this.call(`delete service ${service}`, () =>
       this.o.client.send(new DeleteServiceCommand({ cluster: this.o.cluster, service, force: true })),
     ).catch((e: unknown) => {
@@ -253,7 +266,7 @@ export class EcsScheduler implements Scheduler {
         ),
       );
       for (const task of out.tasks ?? []) {
-        const instance = taskToInstance(task);
+        const instance = taskToInstance(task, this.o.namePrefix);
         if (instance && (app === undefined || instance.app === app)) instances.push(instance);
       }
     }
@@ -297,7 +310,7 @@ export class EcsScheduler implements Scheduler {
       health: null,
     });
     return {
-      id: `${ecsName(spec.app, spec.processType)}-v${spec.releaseVersion}-${desired + 1}`,
+      id: `${ecsName(spec.app, spec.processType, this.o.namePrefix)}-v${spec.releaseVersion}-${desired + 1}`,
       app: spec.app,
       processType: spec.processType,
       releaseVersion: spec.releaseVersion,
@@ -345,10 +358,11 @@ const STATES: Readonly<Record<string, Instance['state']>> = {
 };
 
 /** An ECS task (from DescribeTasks or a task state-change event) as a Wharf instance. */
-export function taskToInstance(task: Task | Record<string, unknown>): Instance | null {
+export function taskToInstance(task: Task | Record<string, unknown>, namePrefix?: string): Instance | null {
   const t = task as Task;
   const names =
-    parseTaskGroup(t.group) ?? parseTaskGroup(t.taskDefinitionArn?.split('/').pop()?.replace(/:\d+$/, ''));
+    parseTaskGroup(t.group, namePrefix) ??
+    parseTaskGroup(t.taskDefinitionArn?.split('/').pop()?.replace(/:\d+$/, ''), namePrefix);
   if (!names || !t.taskArn) return null;
   const release = t.tags?.find((tag) => tag.key === 'wharf:release')?.value;
   const container = t.containers?.find((c) => c.name === names.processType) ?? t.containers?.[0];

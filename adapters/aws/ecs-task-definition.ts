@@ -86,6 +86,8 @@ export interface TaskDefinitionInput {
   readonly taskRoleArn: string;
   /** config vars whose value is `secret:NAME` become task secrets with this ARN resolver */
   readonly secretArn: (name: string) => string;
+  /** the platform's name, which starts the family (`<prefix>-<app>_<type>`); default 'wharf' */
+  readonly namePrefix?: string | undefined;
 }
 
 export const SECRET_REF = /^secret:([A-Za-z0-9/_+=.@-]+)$/;
@@ -103,7 +105,7 @@ export function renderTaskDefinition(input: TaskDefinitionInput): RegisterTaskDe
     if (ref) secrets.push({ name, valueFrom: input.secretArn(ref[1]!) });
     else environment.push({ name, value });
   }
-  const family = ecsName(spec.app, spec.processType);
+  const family = ecsName(spec.app, spec.processType, input.namePrefix);
   return {
     family,
     requiresCompatibilities: ['FARGATE'],

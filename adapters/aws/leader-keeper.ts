@@ -1,18 +1,34 @@
 /**
- * Keeps `leader.TYPE.APP` right from ECS task events: record the task's observation,
- * elect from all observations, and move to the next term with a conditional write. The
- * writer that wins the term then points Cloud Map at its leader; a loser re-reads and
- * either agrees or tries the next term. Since Cloud Map has no conditional write, the
- * winner re-reads the term after registering and repeats if it moved meanwhile.
+ * Keeps the leader of each process type right from ECS task events: record the task's
+ * observation, elect from all observations, and move to the next term with a conditional
+ * write. The writer that wins the term then points Cloud Map (`leader.TYPE.APP`) and the
+ * ALB's leader target groups (leader-only routes) at its leader; a loser re-reads and
+ * either agrees or tries the next term. Since neither Cloud Map nor ELB has a conditional
+ * write, the winner re-reads the term after publishing and publishes again while it moved
+ * meanwhile: whoever publishes last has seen the newest term, so the last state is right.
  */
-import { ConflictError } from '../../core/errors.ts';
+import { ConflictError, WharfError } from '../../core/errors.ts';
 import { type LeaderTerm, type TaskObservation, electLeader, nextTerm } from '../../core/leader-term/term.ts';
-import type { CloudMapDiscovery } from './cloudmap-discovery.ts';
 import type { DynamoLeaderStore } from './dynamo-leader-store.ts';
 
+/** Where a leader is published: Cloud Map's leader name, the ALB's leader target groups. */
+export interface LeaderSink {
+  setLeader(
+    app: string,
+    processType: string,
+    leader: { id: string; host: string } | null,
+    term: number,
+  ): Promise<void>;
+}
+
 export interface LeaderKeeperOptions {
-  readonly store: DynamoLeaderStore;
-  readonly discovery: Pick<CloudMapDiscovery, 'setLeader'>;
+  readonly store: Pick<DynamoLeaderStore, 'recordObservation' | 'observations' | 'term' | 'writeTerm'>;
+  readonly discovery: LeaderSink;
+  /**
+   * The ALB's leader target groups.
+   * @default - none: leader-only routes are not kept
+   */
+  readonly targets?: LeaderSink;
   readonly maxAttempts?: number;
 }
 
@@ -28,40 +44,60 @@ export class LeaderKeeper {
     return this.reconcile(app, processType);
   }
 
-  /** Brings the term and Cloud Map in line with the observations; idempotent. */
+  /** Brings the term, Cloud Map and the ALB in line with the observations; idempotent. */
   async reconcile(app: string, processType: string): Promise<LeaderTerm> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.o.store.term(app, processType);
       const observations = await this.o.store.observations(app, processType);
-      const elected = electLeader(observations);
-      const next = nextTerm(current, elected);
+      const next = nextTerm(current, electLeader(observations));
       if (next === null) return current;
       try {
         await this.o.store.writeTerm(app, processType, current, next);
       } catch (e) {
-        if (!(e instanceof ConflictError) || attempt >= (this.o.maxAttempts ?? 20)) throw e;
+        if (!(e instanceof ConflictError) || attempt >= this.maxAttempts()) throw e;
         continue;
       }
-      const leader = observations.find((o) => o.taskId === next.leaderId);
-      await this.o.discovery.setLeader(
-        app,
-        processType,
-        leader?.host ? { id: leader.taskId, host: leader.host } : null,
-        next.term,
-      );
-      const after = await this.o.store.term(app, processType);
-      if (after.term === next.term) return next;
-      // A newer term landed while Cloud Map was being updated: make sure its leader is the one registered.
-      const newer = (await this.o.store.observations(app, processType)).find(
-        (o) => o.taskId === after.leaderId,
-      );
-      await this.o.discovery.setLeader(
-        app,
-        processType,
-        newer?.host ? { id: newer.taskId, host: newer.host } : null,
-        after.term,
-      );
-      return after;
+      return this.publishFrom(app, processType, next, observations);
     }
+  }
+
+  /**
+   * Publishes the current term's leader again, e.g. to a leader target group made after
+   * the election. Safe beside `reconcile`: it too re-checks the term after publishing.
+   */
+  async publish(app: string, processType: string): Promise<LeaderTerm> {
+    const term = await this.o.store.term(app, processType);
+    return this.publishFrom(app, processType, term, await this.o.store.observations(app, processType));
+  }
+
+  private async publishFrom(
+    app: string,
+    processType: string,
+    term: LeaderTerm,
+    observations: readonly TaskObservation[],
+  ): Promise<LeaderTerm> {
+    let published = term;
+    let seen = observations;
+    for (let round = 1; ; round++) {
+      const leader = seen.find((o) => o.taskId === published.leaderId);
+      const target = leader?.host ? { id: leader.taskId, host: leader.host } : null;
+      await this.o.discovery.setLeader(app, processType, target, published.term);
+      await this.o.targets?.setLeader(app, processType, target, published.term);
+      const after = await this.o.store.term(app, processType);
+      if (after.term === published.term) return published;
+      // A newer term landed while publishing: make sure its leader is the one left registered.
+      if (round >= this.maxAttempts()) {
+        throw new WharfError(
+          'unavailable',
+          `the leader of ${app}/${processType} kept changing while it was published (term ${after.term}); the next task event retries`,
+        );
+      }
+      published = after;
+      seen = await this.o.store.observations(app, processType);
+    }
+  }
+
+  private maxAttempts(): number {
+    return this.o.maxAttempts ?? 20;
   }
 }

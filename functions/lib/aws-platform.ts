@@ -7,6 +7,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AlbLeaderTargets } from '../../adapters/aws/alb-leader-targets.ts';
 import type { AlbRouter } from '../../adapters/aws/alb-router.ts';
 import type { CloudMapDiscovery } from '../../adapters/aws/cloudmap-discovery.ts';
 import { CloudWatchLogStore } from '../../adapters/aws/cloudwatch-log-store.ts';
@@ -74,20 +75,32 @@ export function createAwsPlatform(
         taskRoleArn: config.taskRoleArn,
         logGroupPrefix: config.logGroupPrefix,
         secretArn: (name) => secrets.secretId(name),
+        namePrefix: config.name,
       }),
     // Task changes reach a Lambda as events, never through a subscription.
     { onChange: () => () => {}, emit: () => {} },
   );
   const discovery = lazy<CloudMapDiscovery>(async () =>
-    (await import('./lazy/discovery.ts')).makeDiscovery(region, config.namespaceId, config.namespaceName),
+    (await import('./lazy/discovery.ts')).makeDiscovery(
+      region,
+      config.namespaceId,
+      config.namespaceName,
+      config.name,
+    ),
   );
   const router = lazy<AlbRouter>(async () =>
     (await import('./lazy/router.ts')).makeRouter(region, table, {
       listenerArns: config.listenerArns,
       vpcId: config.vpcId,
-      processTypeOf: async (routeId) =>
-        (await store.listRoutes()).find((r) => r.id === routeId)?.processType ?? null,
+      namePrefix: config.name,
+      // A leader target group made after the election gets the current leader at once.
+      syncLeader: async (app, processType) => {
+        await leaders.publish(app, processType);
+      },
     }),
+  );
+  const leaderTargets = lazy<AlbLeaderTargets>(async () =>
+    (await import('./lazy/router.ts')).makeLeaderTargets(region, table),
   );
   const builder = lazy<CodeBuildBuilder>(async () =>
     (await import('./lazy/builder.ts')).makeBuilder(region, {
@@ -143,7 +156,11 @@ export function createAwsPlatform(
     { deployer, ecs },
     { holder: `lambda-${lambdaIds.next('h')}` },
   );
-  const leaders = new LeaderKeeper({ store: new DynamoLeaderStore(table), discovery });
+  const leaders = new LeaderKeeper({
+    store: new DynamoLeaderStore(table),
+    discovery,
+    targets: leaderTargets,
+  });
   return {
     config,
     controlPlane,

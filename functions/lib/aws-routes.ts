@@ -33,7 +33,7 @@ interface AutoscalingTools {
 
 // Loaded on first use, like the adapters in ./lazy/: only `wharf autoscale` pays for these clients.
 let autoscalingTools: Promise<AutoscalingTools> | null = null;
-function loadAutoscaling(region: string, cluster: string): Promise<AutoscalingTools> {
+function loadAutoscaling(region: string, cluster: string, namePrefix: string): Promise<AutoscalingTools> {
   autoscalingTools ??= (async () => {
     const [{ ApplicationAutoScalingClient }, { ElasticLoadBalancingV2Client }, adapter] = await Promise.all([
       import('@aws-sdk/client-application-auto-scaling'),
@@ -45,6 +45,7 @@ function loadAutoscaling(region: string, cluster: string): Promise<AutoscalingTo
       autoscaling: new adapter.EcsAutoscaling({
         client: new ApplicationAutoScalingClient({ region }),
         cluster,
+        namePrefix,
       }),
       loadBalancingOf: (arn) => adapter.loadBalancingOf(elb, arn),
     };
@@ -170,14 +171,16 @@ export function awsRoutes(p: AwsPlatform, accountId: () => string | null): reado
             `${app} has no running "${type}" service: deploy it and scale it (\`wharf scale ${type}=1\`) first`,
           );
         }
-        const tools = await loadAutoscaling(p.config.region, p.config.cluster);
+        const tools = await loadAutoscaling(p.config.region, p.config.cluster, p.config.name);
         let loadBalancing: LoadBalancing | undefined;
         if (config && requiresLoadBalancer(config)) {
           const [targetGroupArn] = await p.router.targetGroupArns(app, type);
           loadBalancing = (targetGroupArn && (await tools.loadBalancingOf(targetGroupArn))) || undefined;
         }
-        await tools.autoscaling.apply(app, type, ecsName(app, type), config, loadBalancing);
-        return { status: 200, body: { app, processType: type, autoscaling: config } };
+        await tools.autoscaling.apply(app, type, ecsName(app, type, p.config.name), config, loadBalancing);
+        // recorded after it applied: deploys then keep the count, and `wharf scale` refuses the type
+        const formation = await p.controlPlane.setAutoscaling(app, type, config);
+        return { status: 200, body: { app, processType: type, autoscaling: config, formation } };
       },
     ],
   ];

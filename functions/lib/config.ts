@@ -1,9 +1,12 @@
 /** The Lambda functions' configuration, from the env vars the platform stack sets. */
+import { DEFAULT_NAME_PREFIX, validatePlatformName } from '../../core/alb/platform-name.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { NAME_PREFIXES } from '../../infra/deploy-settings.ts';
 
 export interface AwsConfig {
   readonly region: string;
+  /** the platform's name (`WHARF_NAME`, default `wharf`): the prefix of the AWS names it creates */
+  readonly name: string;
   readonly table: string;
   readonly bucket: string;
   readonly cluster: string;
@@ -51,8 +54,11 @@ const list = (v: string) =>
 export function readAwsConfig(env: Env = process.env): AwsConfig {
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
   const bucket = required(env, 'WHARF_BUCKET');
+  // The IAM policy grants on `<name>-*`: adapters must name what they create with the same prefix.
+  const name = validatePlatformName(env['WHARF_NAME'] ?? DEFAULT_NAME_PREFIX);
   return {
     region,
+    name,
     table: required(env, 'WHARF_TABLE'),
     bucket,
     cluster: env['WHARF_CLUSTER'] ?? '',
@@ -72,8 +78,7 @@ export function readAwsConfig(env: Env = process.env): AwsConfig {
     vpcId: env['WHARF_VPC_ID'] ?? '',
     maxWebhookBytes: Number(env['WHARF_MAX_WEBHOOK_BYTES'] ?? 1024 * 1024),
     routerDomain: env['WHARF_ROUTER_DOMAIN'] ?? 'localhost',
-    resourceStackPrefix:
-      env['WHARF_RESOURCE_STACK_PREFIX'] ?? `${env['WHARF_NAME'] ?? 'wharf'}-${NAME_PREFIXES.resourceStack}`,
+    resourceStackPrefix: env['WHARF_RESOURCE_STACK_PREFIX'] ?? `${name}-${NAME_PREFIXES.resourceStack}`,
     resourceStackRoleArn: env['WHARF_RESOURCE_STACK_ROLE_ARN'] ?? '',
     // The artifacts bucket's `templates/` (infra/storage.ts): CloudFormation reads them from S3.
     resourceTemplatesUrl:

@@ -26,12 +26,13 @@ const entry = (
   domain: string,
   path = '/',
   sticky = false,
+  processType = 'web',
 ): RouteTableEntry => ({
   routeId,
   app,
   domain,
   path,
-  processType: 'web',
+  processType,
   leader: false,
   sticky,
   backends: [],
@@ -41,13 +42,11 @@ function make(quotas?: { targetGroupsPerAlb: number; rulesPerAlb: number }) {
   const table = new FakeTable();
   const { client } = fakeDocumentClient(table);
   const allocations = new DynamoAllocationStore({ client, tableName: 't' });
-  const types: Record<string, string> = { worker: 'api' };
   const router = new AlbRouter({
     client: new ElasticLoadBalancingV2Client({ region: 'eu-west-1' }),
     listenerArns: LISTENERS,
     vpcId: 'vpc-1',
     allocations,
-    processTypeOf: async (id) => types[id] ?? 'web',
     ...(quotas ? { quotas } : {}),
   });
   return { router, allocations, table };
@@ -71,7 +70,7 @@ describe('AlbRouter', () => {
     await router.setTable([
       entry('r1', 'shop', 'shop.example.com'),
       entry('r2', 'shop', 'shop.example.com', '/api', true),
-      entry('worker', 'shop', 'api.shop.example.com'),
+      entry('worker', 'shop', 'api.shop.example.com', '/', false, 'api'),
     ]);
     const tgs = elb.commandCalls(CreateTargetGroupCommand).map((c) => c.args[0].input);
     expect(tgs).toHaveLength(2);

@@ -154,7 +154,8 @@ describe('EcsScheduler', () => {
         },
       },
       loadBalancers: [{ targetGroupArn: 'arn:tg', containerName: 'web', containerPort: 5000 }],
-      serviceRegistries: [{ registryArn: 'arn:cm' }],
+      // awsvpc + SRV records: ECS requires the container and port for the registry
+      serviceRegistries: [{ registryArn: 'arn:cm', containerName: 'web', containerPort: 5000 }],
       healthCheckGracePeriodSeconds: 10,
       propagateTags: 'TASK_DEFINITION',
       enableECSManagedTags: true,
