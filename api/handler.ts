@@ -98,6 +98,13 @@ export function createApiHandler(cp: ControlPlane): (req: ApiRequest) => Promise
     route('GET', '/apps/:app/formation', (p) => cp.getFormation(p['app']!)),
     route('PUT', '/apps/:app/formation', (p, r) => cp.scale(p['app']!, obj(obj(r.body)['processes']))),
     route('PUT', '/apps/:app/formation/sizes', (p, r) => cp.resize(p['app']!, obj(obj(r.body)['sizes']))),
+    // the AWS API answers this route itself (functions/lib/aws-routes.ts); here there is no autoscaler
+    route('PUT', '/apps/:app/autoscaling/:type', async (p) => {
+      await cp.appInfo(p['app']!);
+      throw new ValidationError(
+        `autoscaling runs on AWS (Application Auto Scaling); on one machine set the count yourself: wharf scale ${p['type']}=N`,
+      );
+    }),
     route('GET', '/apps/:app/instances', (p) => cp.instances(p['app']!)),
     route('POST', '/apps/:app/restart', (p) => cp.restart(p['app']!)),
     route('GET', '/apps/:app/routes', (p) => cp.listRoutes(p['app']!)),
