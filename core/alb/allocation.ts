@@ -166,28 +166,43 @@ export function reconcileAllocation(
     .filter((r) => !placed.has(r.routeId))
     .sort((a, b) => cmp(a.domain, b.domain) || cmp(a.path, b.path) || cmp(a.routeId, b.routeId));
 
-  for (const route of pending) {
-    const shard = chooseShard(route, rules, targetGroups, shardCount, quotas);
+  // A new domain's routes are placed together, on a shard with room for all of them: its
+  // DNS will point at that one ALB, so a route left over could not go anywhere else.
+  for (const group of byDomain(pending)) {
+    const shard = chooseShard(group, rules, targetGroups, shardCount, quotas);
     shardCount = Math.max(shardCount, shard + 1);
-    const leader = isLeader(route);
-    if (!targetGroups.some((t) => servesRoute(t, route, shard))) {
-      targetGroups.push({
-        shard,
-        app: route.app,
-        processType: route.processType,
+    for (const route of group) {
+      const leader = isLeader(route);
+      if (!targetGroups.some((t) => servesRoute(t, route, shard))) {
+        targetGroups.push({
+          shard,
+          app: route.app,
+          processType: route.processType,
+          ...(leader ? { leader: true } : {}),
+          name: targetGroupName(shard, route.app, route.processType, { prefix: namePrefix, leader }),
+        });
+      }
+      const { leader: _flag, ...plain } = route;
+      rules.push({
+        ...plain,
         ...(leader ? { leader: true } : {}),
-        name: targetGroupName(shard, route.app, route.processType, { prefix: namePrefix, leader }),
+        shard,
+        priority: freePriority(rules, shard, route.path),
       });
     }
-    const { leader: _flag, ...plain } = route;
-    rules.push({
-      ...plain,
-      ...(leader ? { leader: true } : {}),
-      shard,
-      priority: freePriority(rules, shard, route.path),
-    });
   }
   return { shardCount, targetGroups, rules };
+}
+
+/** Routes sorted by domain, cut into one run per domain. */
+function byDomain(sorted: readonly RouteToPlace[]): RouteToPlace[][] {
+  const groups: RouteToPlace[][] = [];
+  for (const route of sorted) {
+    const last = groups.at(-1);
+    if (last && last[0]!.domain === route.domain) last.push(route);
+    else groups.push([route]);
+  }
+  return groups;
 }
 
 /** Frees every rule and target group of an app. */
@@ -203,42 +218,54 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Whether all of `group` fits on `shard`: its rules, and the target groups it would add. */
 function fits(
-  route: RouteToPlace,
+  group: readonly RouteToPlace[],
   shard: number,
   rules: readonly RuleSlot[],
   tgs: readonly TargetGroupSlot[],
   quotas: AlbQuotas,
 ): boolean {
-  if (rules.filter((r) => r.shard === shard).length >= quotas.rulesPerAlb) return false;
-  const hasTg = tgs.some((t) => servesRoute(t, route, shard));
-  return hasTg || tgs.filter((t) => t.shard === shard).length < quotas.targetGroupsPerAlb;
+  if (rules.filter((r) => r.shard === shard).length + group.length > quotas.rulesPerAlb) return false;
+  const onShard = tgs.filter((t) => t.shard === shard);
+  const added = new Set(
+    group.filter((r) => !onShard.some((t) => servesRoute(t, r, shard))).map((r) => tgKey({ ...r, shard })),
+  );
+  return onShard.length + added.size <= quotas.targetGroupsPerAlb;
 }
 
 function chooseShard(
-  route: RouteToPlace,
+  group: readonly RouteToPlace[],
   rules: readonly RuleSlot[],
   tgs: readonly TargetGroupSlot[],
   shardCount: number,
   quotas: AlbQuotas,
 ): number {
-  const domainShard = rules.find((r) => r.domain === route.domain)?.shard;
+  const domain = group[0]!.domain;
+  const domainShard = rules.find((r) => r.domain === domain)?.shard;
   if (domainShard !== undefined) {
-    if (fits(route, domainShard, rules, tgs, quotas)) return domainShard;
+    if (fits(group, domainShard, rules, tgs, quotas)) return domainShard;
     throw new AlbCapacityError(
-      `no room on ALB shard ${domainShard}, which serves ${route.domain}, for the route ${route.domain}${route.path}: ` +
+      `no room on ALB shard ${domainShard}, which serves ${domain}, for the route${group.length > 1 ? 's' : ''} ` +
+        `${group.map((r) => `${domain}${r.path}`).join(', ')}: ` +
         'raise the listener rules quota of that ALB, or remove a route on that domain',
     );
   }
   // Keep an app's routes together where possible: fewer target groups per service.
+  const apps = new Set(group.map((r) => r.app));
+  const types = new Set(group.map((r) => `${r.app}/${r.processType}`));
   const appShards = [
-    ...new Set(
-      tgs.filter((t) => t.app === route.app && t.processType === route.processType).map((t) => t.shard),
-    ),
-    ...new Set(tgs.filter((t) => t.app === route.app).map((t) => t.shard)),
+    ...new Set(tgs.filter((t) => types.has(`${t.app}/${t.processType}`)).map((t) => t.shard)),
+    ...new Set(tgs.filter((t) => apps.has(t.app)).map((t) => t.shard)),
   ];
-  for (const shard of appShards) if (fits(route, shard, rules, tgs, quotas)) return shard;
-  for (let shard = 0; shard < shardCount; shard++) if (fits(route, shard, rules, tgs, quotas)) return shard;
+  for (const shard of appShards) if (fits(group, shard, rules, tgs, quotas)) return shard;
+  for (let shard = 0; shard < shardCount; shard++) if (fits(group, shard, rules, tgs, quotas)) return shard;
+  if (!fits(group, shardCount, [], [], quotas)) {
+    throw new AlbCapacityError(
+      `the ${group.length} routes of ${domain} need more rules or target groups than one ALB holds: ` +
+        'a domain is served by one ALB, so split them over more domains or raise the listener rules quota',
+    );
+  }
   return shardCount;
 }
 

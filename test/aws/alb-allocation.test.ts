@@ -5,9 +5,12 @@ import {
   DEFAULT_ALB_QUOTAS,
   EMPTY_ALLOCATION,
   type RouteToPlace,
+  TARGET_GROUP_NAME_MAX,
   pathDepth,
   reconcileAllocation,
   removeAppFromAllocation,
+  targetGroupName,
+  targetGroupOfRule,
 } from '../../core/alb/allocation.ts';
 
 const TYPES = ['web', 'api', 'admin'];
@@ -40,7 +43,11 @@ function assertValid(a: AlbAllocation, routes: readonly RouteToPlace[]) {
     for (const r of rules) {
       expect(r.priority).toBeGreaterThanOrEqual(1);
       expect(r.priority).toBeLessThanOrEqual(50_000);
-      expect(tgs.some((t) => t.app === r.app && t.processType === r.processType)).toBe(true);
+      // A rule forwards to a target group on its own shard, the leader one for a leader route.
+      const tg = tgs.filter(
+        (t) => t.app === r.app && t.processType === r.processType && t.leader === r.leader,
+      );
+      expect(tg).toHaveLength(1);
     }
   }
   expect(a.rules.map((r) => r.routeId).sort()).toEqual(routes.map((r) => r.routeId).sort());
@@ -50,6 +57,18 @@ function assertValid(a: AlbAllocation, routes: readonly RouteToPlace[]) {
   const domainShards = new Map<string, Set<number>>();
   for (const r of a.rules) domainShards.set(r.domain, (domainShards.get(r.domain) ?? new Set()).add(r.shard));
   for (const shards of domainShards.values()) expect(shards.size).toBe(1);
+}
+
+/** Every app's web type routed twice: to all tasks on its host, and leader-only on /admin. */
+function leaderFleet(apps: number): RouteToPlace[] {
+  const routes: RouteToPlace[] = [];
+  for (let i = 0; i < apps; i++) {
+    const app = `app-${String(i).padStart(3, '0')}`;
+    const domain = `${app}.example.com`;
+    routes.push({ routeId: `${app}-all`, app, processType: 'web', domain, path: '/' });
+    routes.push({ routeId: `${app}-lead`, app, processType: 'web', domain, path: '/admin', leader: true });
+  }
+  return routes;
 }
 
 describe('ALB allocation across shards', () => {
@@ -125,5 +144,73 @@ describe('ALB allocation across shards', () => {
         tiny,
       ),
     ).toThrow(AlbCapacityError);
+  });
+
+  it('gives leader routes their own target groups, counted against the 100 per ALB', () => {
+    const routes = leaderFleet(300);
+    const a = reconcileAllocation(EMPTY_ALLOCATION, routes);
+    assertValid(a, routes);
+    // 300 apps × (1 target group for all tasks + 1 for the leader): 6 ALBs of 100 each.
+    expect(a.targetGroups).toHaveLength(600);
+    expect(a.targetGroups.filter((t) => t.leader)).toHaveLength(300);
+    expect(a.shardCount).toBe(6);
+    for (let shard = 0; shard < a.shardCount; shard++) {
+      expect(a.targetGroups.filter((t) => t.shard === shard).length).toBe(100);
+    }
+    // With room for 3 target groups per ALB, an app's pair leaves a third app no room beside it.
+    const tiny = { targetGroupsPerAlb: 3, rulesPerAlb: 100 };
+    const b = reconcileAllocation(EMPTY_ALLOCATION, leaderFleet(2), tiny);
+    expect(b.shardCount).toBe(2);
+    expect(b.targetGroups.map((t) => [t.shard, t.app, t.leader === true])).toEqual([
+      [0, 'app-000', false],
+      [0, 'app-000', true],
+      [1, 'app-001', false],
+      [1, 'app-001', true],
+    ]);
+  });
+
+  it('moves a route whose leader flag changes to the other target group and frees the old one', () => {
+    const plain: RouteToPlace = {
+      routeId: 'r',
+      app: 'shop',
+      processType: 'web',
+      domain: 's.example.com',
+      path: '/',
+    };
+    const a = reconcileAllocation(EMPTY_ALLOCATION, [plain]);
+    const b = reconcileAllocation(a, [{ ...plain, leader: true }]);
+    expect(b.targetGroups).toEqual([
+      {
+        shard: 0,
+        app: 'shop',
+        processType: 'web',
+        leader: true,
+        name: targetGroupName(0, 'shop', 'web', { leader: true }),
+      },
+    ]);
+    expect(targetGroupOfRule(b, b.rules[0]!)?.leader).toBe(true);
+    expect(reconcileAllocation(b, [plain]).targetGroups).toEqual(a.targetGroups);
+  });
+
+  it('names target groups with the platform name, within 32 characters', () => {
+    const routes = leaderFleet(150).map((r) => ({ ...r, app: `${r.app}-with-a-long-name` }));
+    const a = reconcileAllocation(EMPTY_ALLOCATION, routes, DEFAULT_ALB_QUOTAS, 'acme');
+    assertValid(a, routes);
+    for (const t of a.targetGroups) expect(t.name).toMatch(/^acme-\d+l?-/);
+    expect(targetGroupName(0, 'shop', 'web', { prefix: 'acme' })).toMatch(/^acme-0-shop-[0-9a-f]{8}$/);
+    // The longest platform name the stack accepts (12) on a three-digit shard still fits.
+    for (const leader of [false, true]) {
+      const name = targetGroupName(123, 'a-very-long-application-name', 'web', {
+        prefix: 'abcdefghijkl',
+        leader,
+      });
+      expect(name.length).toBeLessThanOrEqual(TARGET_GROUP_NAME_MAX);
+      expect(name).toMatch(/^abcdefghijkl-123l?-a(-[0-9a-f]{8}|[a-z-]*-[0-9a-f]{8})$/);
+    }
+    // The default name keeps the names of target groups made before the prefix was configurable.
+    expect(targetGroupName(3, 'shop', 'web')).toBe(targetGroupName(3, 'shop', 'web', { prefix: 'wharf' }));
+    expect(() => targetGroupName(0, 'shop', 'web', { prefix: 'a-name-far-too-long-for-elb' })).toThrow(
+      /shorter name/,
+    );
   });
 });

@@ -49,6 +49,46 @@ describe('CloudMapDiscovery', () => {
     expect(d.dnsName('shop', 'web')).toBe('web.shop.wharf.internal');
   });
 
+  it('names instances after their SRV targets: <task id>.TYPE.APP under the namespace', async () => {
+    // Cloud Map makes an SRV target `<instance id>.<service>.<namespace>` and an A record of the
+    // same name per instance (DnsRecord Type); ECS registers each task under its task id.
+    sd.on(ListServicesCommand).resolves({ Services: [] });
+    sd.on(CreateServiceCommand).resolves({ Service: { Id: 'srv-2', Arn: 'arn:srv-2', Name: 'worker.shop' } });
+    const d = new CloudMapDiscovery({
+      client: new ServiceDiscoveryClient({ region: 'eu-west-1' }),
+      namespaceId: 'ns-9',
+      namespaceName: 'acme.internal',
+      namePrefix: 'acme',
+      ttlSeconds: 5,
+    });
+    await d.ensureService('shop', 'worker');
+    await d.ensureLeaderService('shop', 'worker');
+    const [service, leader] = sd.commandCalls(CreateServiceCommand).map((c) => c.args[0].input);
+    expect(service).toMatchObject({
+      Name: 'worker.shop',
+      NamespaceId: 'ns-9',
+      CreatorRequestId: 'acme-worker.shop',
+      DnsConfig: {
+        RoutingPolicy: 'MULTIVALUE',
+        DnsRecords: [
+          { Type: 'A', TTL: 5 },
+          { Type: 'SRV', TTL: 5 },
+        ],
+      },
+      HealthCheckCustomConfig: { FailureThreshold: 1 },
+    });
+    expect(leader).toMatchObject({
+      Name: 'leader.worker.shop',
+      CreatorRequestId: 'acme-leader.worker.shop',
+      DnsConfig: { RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: 5 }] },
+    });
+    expect(leader!.HealthCheckCustomConfig).toBeUndefined();
+    expect(d.dnsName('shop', 'worker')).toBe('worker.shop.acme.internal');
+    expect(d.instanceDnsName('shop', 'worker', '0123456789ABCDEF0123456789abcdef')).toBe(
+      '0123456789abcdef0123456789abcdef.worker.shop.acme.internal',
+    );
+  });
+
   it('finds existing services across ListServices pages, retrying throttled pages', async () => {
     sd.on(ListServicesCommand)
       .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
