@@ -80,7 +80,7 @@ function setup() {
 
 async function replay(
   events: readonly ReturnType<typeof taskEvent>[],
-  deps: ReturnType<typeof setup>,
+  deps: ReturnType<typeof setup> & { namePrefix?: string },
   parallel: number,
 ) {
   for (let i = 0; i < events.length; i += parallel) {
@@ -143,6 +143,24 @@ describe('leader from ECS task events', () => {
     expect(deps.leaderRecord()).toBeNull();
     await handleEcsEvent(deps, taskEvent(A, 4, 'RUNNING', 'HEALTHY'));
     expect((await deps.store.term('shop', 'web')).leaderId).toBeNull();
+  });
+
+  it('recognises the tasks of a platform not named wharf by its own name only', async () => {
+    const deps = setup();
+    const acme = (e: ReturnType<typeof taskEvent>) =>
+      taskEvent(A, e.detail.version!, e.detail.lastStatus!, e.detail.healthStatus!, {
+        group: 'service:acme-shop_web',
+        taskDefinitionArn: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/acme-shop_web:3',
+      });
+    const events = lifecycle(A, false).map(acme);
+    for (const e of events) expect(await handleEcsEvent(deps, e)).toMatch(/ignored/);
+    expect(deps.terms).toEqual([]);
+    await replay(events, { ...deps, namePrefix: 'acme' }, 1);
+    expect(await deps.store.term('shop', 'web')).toEqual({ term: 1, leaderId: 'task-a' });
+    // A wharf-named task in the acme platform's cluster is not one of its services.
+    expect(
+      await handleEcsEvent({ ...deps, namePrefix: 'acme' }, taskEvent(B, 4, 'RUNNING', 'HEALTHY')),
+    ).toMatch(/ignored/);
   });
 
   it('ignores tasks that are not Wharf services and one-off runs', async () => {
