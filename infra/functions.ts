@@ -3,14 +3,13 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WharfConfigError } from './errors.ts';
 import { allow } from './iam.ts';
 import { acknowledge } from './nag.ts';
-import { REPO_ROOT } from './props.ts';
+import { type ExtraFiles, functionCode, HANDLER } from './lambda-code.ts';
 
 /** The five handlers: entry file in the functions directory (each exports `handler`). */
 export const FUNCTION_ENTRIES = {
@@ -53,27 +52,14 @@ const SETTINGS: Record<
   },
 };
 
-/** esbuild options of every handler: ESM, the AWS SDK inside the bundle, minified, with source maps. */
-export const BUNDLING: nodejs.BundlingOptions = {
-  format: nodejs.OutputFormat.ESM,
-  target: 'node24',
-  platform: 'node',
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  // The AWS SDK is bundled, not taken from the runtime: one pinned version, tree-shaken.
-  externalModules: [],
-  // Some CommonJS dependencies call require(); ESM has no require of its own.
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-};
-
 export interface WharfFunctionsProps {
   readonly name: string;
   readonly directory: string;
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   readonly tracing: boolean;
+  /** Files shipped beside every handler's bundle (the resource templates), by path in the code. */
+  readonly files?: ExtraFiles;
 }
 
 /**
@@ -81,7 +67,7 @@ export interface WharfFunctionsProps {
  * a dead-letter queue for events that still fail after Lambda's retries.
  */
 export class WharfFunctions extends Construct {
-  readonly functions: Record<FunctionKey, nodejs.NodejsFunction>;
+  readonly functions: Record<FunctionKey, lambda.Function>;
   readonly roles: Record<FunctionKey, iam.Role>;
   /** Events that event handlers failed on, kept 14 days. */
   readonly deadLetterQueue: sqs.Queue;
@@ -98,14 +84,14 @@ export class WharfFunctions extends Construct {
       'SQS3',
       'This queue is itself the dead-letter queue of the event handlers and their EventBridge targets.',
     );
-    const functions: Partial<Record<FunctionKey, nodejs.NodejsFunction>> = {};
+    const functions: Partial<Record<FunctionKey, lambda.Function>> = {};
     const roles: Partial<Record<FunctionKey, iam.Role>> = {};
     for (const key of Object.keys(FUNCTION_ENTRIES) as FunctionKey[]) {
       const made = this.makeFunction(key, props);
       functions[key] = made.fn;
       roles[key] = made.role;
     }
-    this.functions = functions as Record<FunctionKey, nodejs.NodejsFunction>;
+    this.functions = functions as Record<FunctionKey, lambda.Function>;
     this.roles = roles as Record<FunctionKey, iam.Role>;
   }
 
@@ -135,11 +121,11 @@ export class WharfFunctions extends Construct {
       why: "The function's own log group and its streams (a log group ARN ends in :*).",
     });
     const isEventHandler = key !== 'api' && key !== 'webhook';
-    const fn = new nodejs.NodejsFunction(this, settings.id, {
+    const fn = new lambda.Function(this, settings.id, {
       functionName,
       description: settings.description,
-      entry,
-      handler: 'handler',
+      code: functionCode(this, entry, props.files),
+      handler: HANDLER,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memoryMb,
@@ -147,17 +133,13 @@ export class WharfFunctions extends Construct {
       role,
       logGroup,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {
         ...props.environment,
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: 'Wharf',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
       ...(isEventHandler ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2 } : {}),
-      bundling: BUNDLING,
     });
     return { fn, role };
   }

@@ -12,6 +12,7 @@ import { acknowledgeGeneratedWildcards, allow } from './iam.ts';
 import { WharfLoadBalancers } from './load-balancers.ts';
 import { WharfMonitoring } from './monitoring.ts';
 import { WharfNetwork } from './network.ts';
+import { resourceTemplateFiles, TEMPLATES_DIR_IN_CODE } from './resources/templates.ts';
 import { type ResolvedWharfProps, resolveWharfProps, type WharfPlatformProps } from './props.ts';
 import { WharfStorage } from './storage.ts';
 
@@ -20,6 +21,9 @@ import { WharfStorage } from './storage.ts';
  * one's own can use as well. Apps themselves (services, target groups, rules, log groups,
  * secrets, resource stacks) are created later by the control plane, never by this stack.
  */
+/** Where Lambda unpacks a function's code (LAMBDA_TASK_ROOT). */
+const LAMBDA_CODE_ROOT = '/var/task';
+
 export class WharfPlatform extends Construct {
   readonly settings: ResolvedWharfProps;
   readonly network: WharfNetwork;
@@ -106,6 +110,8 @@ export class WharfPlatform extends Construct {
       environment: this.environment,
       logRetention: s.logRetention,
       tracing: s.tracing,
+      // The templates ship with the code that creates stacks from them: one version of each, no upload step.
+      files: resourceTemplateFiles(),
     });
     const scopeOfGrants = this.grantScope(s);
     this.controlPlanePolicy = new iam.ManagedPolicy(this, 'ControlPlanePolicy', {
@@ -198,6 +204,7 @@ export class WharfPlatform extends Construct {
       WHARF_LOG_RETENTION_DAYS: String(s.logRetention),
       WHARF_RESOURCE_STACK_PREFIX: `${s.name}-${NAME_PREFIXES.resourceStack}`,
       WHARF_RESOURCE_STACK_ROLE_ARN: this.resourceStackRole.roleArn,
+      WHARF_RESOURCE_TEMPLATES_URL: `file://${LAMBDA_CODE_ROOT}/${TEMPLATES_DIR_IN_CODE}`,
     };
     if (s.domain) env.WHARF_DOMAIN = s.domain;
     if (s.hostedZone) env.WHARF_HOSTED_ZONE_ID = s.hostedZone.hostedZoneId;

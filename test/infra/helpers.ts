@@ -14,9 +14,12 @@ export const FIXTURE_PROPS: WharfPlatformProps = {
   runnerDirectory: path.join(FIXTURES, 'buildpacks'),
 };
 
-/** An app whose stacks skip asset bundling (no esbuild run), as aws-cdk's own construct tests do. */
+/**
+ * An app for construct tests. Its stacks bundle their functions (esbuild on the stand-in
+ * handlers, once per test process: infra/lambda-code.ts caches the bundles).
+ */
 export function testApp(context: Record<string, unknown> = {}): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  return new App({ context });
 }
 
 export interface Synthesized {

@@ -2,7 +2,6 @@ import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ECS_DEPLOYMENT, TARGET_GROUP_DEFAULTS, targetGroupAttributes } from '../../infra/deploy-settings.ts';
-import { BUNDLING } from '../../infra/functions.ts';
 import { MAX_LOAD_BALANCERS } from '../../infra/props.ts';
 import { resourceProps, synthPlatform } from './helpers.ts';
 
@@ -360,17 +359,6 @@ describe('WharfPlatform: control plane', () => {
       LogGroupName: '/aws/lambda/wharf-api',
       RetentionInDays: 30,
     });
-  });
-
-  it('bundles handlers as minified ESM for Node 24 with the AWS SDK inside', () => {
-    expect(BUNDLING).toMatchObject({
-      format: 'esm',
-      target: 'node24',
-      minify: true,
-      sourceMap: true,
-      externalModules: [],
-    });
-    expect(BUNDLING.banner).toContain('createRequire(import.meta.url)');
   });
 
   it('exposes the API with IAM auth, the webhook without, both throttled and logged', () => {

@@ -1,7 +1,9 @@
 /** Where the control plane finds the resource templates synthesized at build time. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ResourceProvider } from '../../../core/domain.ts';
+import { ValidationError } from '../../../core/errors.ts';
 
 export type ResourceTemplate = { readonly body: string } | { readonly url: string };
 
@@ -49,4 +51,16 @@ export function staticTemplateSource(
       return { body };
     },
   };
+}
+
+/**
+ * The source a templates URL names: `file:///var/task/templates` (templates shipped in the
+ * function's code, as the platform stack does) or `https://<bucket>.s3.<region>.amazonaws.com/<prefix>`.
+ */
+export function templateSourceFor(url: string): ResourceTemplateSource {
+  if (url.startsWith('file:')) return fileTemplateSource(fileURLToPath(url));
+  if (url.startsWith('https://')) return urlTemplateSource(url);
+  throw new ValidationError(
+    `resource templates URL "${url}" is neither file:// nor https://: set WHARF_RESOURCE_TEMPLATES_URL to file:///<dir> or to the S3 URL of the folder holding <provider>.json`,
+  );
 }

@@ -4,7 +4,7 @@ import {
   type AppStackContext,
   CloudFormationResourceProvisioner,
 } from '../../../adapters/aws/resources/provisioner.ts';
-import { urlTemplateSource } from '../../../adapters/aws/resources/templates.ts';
+import { templateSourceFor } from '../../../adapters/aws/resources/templates.ts';
 import { ValidationError } from '../../../core/errors.ts';
 import type { AwsConfig } from '../config.ts';
 
@@ -39,7 +39,8 @@ export function appStackContext(config: AwsConfig): AppStackContext {
 export function makeResourceProvisioner(config: AwsConfig): CloudFormationResourceProvisioner {
   return new CloudFormationResourceProvisioner({
     client: new CloudFormationClient({ region: config.region }),
-    templates: urlTemplateSource(config.resourceTemplatesUrl),
+    // file:// when the templates ship in the code (the platform stack), else their S3 folder
+    templates: templateSourceFor(config.resourceTemplatesUrl),
     stackNamePrefix: config.resourceStackPrefix,
     appContext: async () => appStackContext(config),
     ...(config.resourceStackRoleArn ? { roleArn: config.resourceStackRoleArn } : {}),

@@ -1,0 +1,111 @@
+/**
+ * The functions' code, bundled with the esbuild options the bundle bench measures
+ * (functions/lib/bundling.ts: ESM, minified, the AWS SDK inside, code split), so that what
+ * is measured is what ships. NodejsFunction cannot do this: it always passes `--outfile`,
+ * and code splitting needs an output directory. Bundling here also keeps synth free of
+ * NodejsFunction's Docker fallback.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+import { lambdaEsbuildOptions } from '../functions/lib/bundling.ts';
+import { WharfConfigError } from './errors.ts';
+
+/** The entry's output file: `index.mjs`, so the handler is `index.handler` (`.mjs`: Lambda loads it as ESM). */
+export const HANDLER_MODULE = 'index';
+export const HANDLER = `${HANDLER_MODULE}.handler`;
+
+/** Files written beside the bundle, by path relative to the code root. */
+export type ExtraFiles = Readonly<Record<string, string>>;
+
+/** Directories bundled by this process, by entry and extra files: every synth of a test run reuses them. */
+const bundled = new Map<string, string>();
+const made: string[] = [];
+let keepOnExit = false;
+
+/** esbuild's options for one entry: the shared ones, plus where and under which name to write. */
+export function esbuildOptionsFor(entry: string, outdir: string) {
+  return {
+    ...lambdaEsbuildOptions(),
+    entryPoints: { [HANDLER_MODULE]: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'silent' as const,
+  };
+}
+
+/**
+ * Bundles `entry` into a fresh directory with the shared options and writes `files` beside
+ * it; returns the directory. The same entry and files are bundled once per process.
+ */
+export function bundleFunction(entry: string, files: ExtraFiles = {}): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify([path.resolve(entry), files]))
+    .digest('hex');
+  const cached = bundled.get(key);
+  if (cached && fs.existsSync(cached)) return cached;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-lambda-'));
+  rememberForCleanup(outdir);
+  try {
+    buildSync(esbuildOptionsFor(entry, outdir));
+  } catch (cause) {
+    throw new WharfConfigError(
+      'functionsDirectory',
+      `esbuild cannot bundle ${entry}: ${(cause as Error).message.split('\n').slice(0, 6).join(' ')}; fix the handler (node_modules/.bin/node bench/lambda-bundles.ts shows the same errors)`,
+      { cause },
+    );
+  }
+  for (const [name, body] of Object.entries(files)) {
+    const file = path.join(outdir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, body);
+  }
+  bundled.set(key, outdir);
+  return outdir;
+}
+
+/**
+ * The Lambda code of one handler. A stack whose assets are not bundled in this run
+ * (`cdk deploy OtherStack`, or the `aws:cdk:bundling-stacks` context) gets a stub that
+ * fails when invoked, as NodejsFunction does without bundling.
+ */
+export function functionCode(scope: Construct, entry: string, files: ExtraFiles = {}): lambda.Code {
+  const stack = Stack.of(scope);
+  // Without staging the asset points at our directory itself: it must outlive this process.
+  if (scope.node.tryGetContext('aws:cdk:disable-asset-staging')) keepOnExit = true;
+  if (!stack.bundlingRequired) return lambda.Code.fromAsset(stubDirectory());
+  return lambda.Code.fromAsset(bundleFunction(entry, files));
+}
+
+function stubDirectory(): string {
+  return bundleStub(
+    `export const handler = async () => { throw new Error('this function was synthesized without bundling: deploy it with cdk deploy'); };\n`,
+  );
+}
+
+function bundleStub(source: string): string {
+  const cached = bundled.get('stub');
+  if (cached && fs.existsSync(cached)) return cached;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-lambda-stub-'));
+  rememberForCleanup(outdir);
+  fs.writeFileSync(path.join(outdir, `${HANDLER_MODULE}.mjs`), source);
+  bundled.set('stub', outdir);
+  return outdir;
+}
+
+// CDK copies each asset into the cloud assembly during synth: once the process ends the
+// directories are scratch.
+function rememberForCleanup(dir: string): void {
+  if (made.length === 0) {
+    process.once('exit', () => {
+      if (keepOnExit) return;
+      for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    });
+  }
+  made.push(dir);
+}
