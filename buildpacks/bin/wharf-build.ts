@@ -7,6 +7,12 @@
  *   wharf-build --app NAME --source DIR --slug FILE --cache DIR --buildpack-cache DIR
  *               [--source-version SHA] [--env-file FILE] [--buildpack REF]... [--work DIR]
  *               [--result FILE] [--request-id ID] [--stack NAME] [--max-source-bytes N]
+ *               [--vendor-runtime]
+ *
+ * --vendor-runtime: the slug becomes an image on a run image without language runtimes, so
+ * built-in buildpacks copy theirs into it (WHARF_VENDOR_RUNTIME=1 in ENV_DIR, where buildpacks
+ * read config; the Node.js built-in vendors node into .heroku/node). Local builds run on the
+ * build machine, which has the runtime, and leave it out to keep slugs small.
  */
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -17,7 +23,10 @@ import { parseArgs } from 'node:util';
 import { BuildError, type RunBuildOptions, runBuild } from '../runner/index.ts';
 
 const USAGE =
-  'usage: wharf-build --app NAME --source DIR --slug FILE --cache DIR --buildpack-cache DIR [--source-version SHA] [--env-file FILE] [--buildpack REF]... [--work DIR] [--result FILE] [--request-id ID] [--stack NAME] [--max-source-bytes N]';
+  'usage: wharf-build --app NAME --source DIR --slug FILE --cache DIR --buildpack-cache DIR [--source-version SHA] [--env-file FILE] [--buildpack REF]... [--work DIR] [--result FILE] [--request-id ID] [--stack NAME] [--max-source-bytes N] [--vendor-runtime]';
+
+/** The config var that asks built-in buildpacks to copy their runtime into the slug. */
+export const VENDOR_RUNTIME_VAR = 'WHARF_VENDOR_RUNTIME';
 
 /** KEY=VALUE lines (blank and `#` lines skipped), or a JSON object when the file is `.json`. */
 export function parseEnvFile(file: string): Record<string, string> {
@@ -59,7 +68,10 @@ async function main(argv: string[]): Promise<number> {
     sourceDir: path.resolve(values.source!),
     sourceVersion: values['source-version'] ?? 'unknown',
     requestId: values['request-id'] ?? process.env.CODEBUILD_BUILD_ID ?? `local-${Date.now()}`,
-    env: values['env-file'] ? parseEnvFile(values['env-file']) : {},
+    env: {
+      ...(values['env-file'] ? parseEnvFile(values['env-file']) : {}),
+      ...(values['vendor-runtime'] ? { [VENDOR_RUNTIME_VAR]: '1' } : {}),
+    },
     cacheDir: path.resolve(values.cache!),
     buildpackCacheDir: path.resolve(values['buildpack-cache']!),
     workDir: values.work ? path.resolve(values.work) : await mkdtemp(path.join(tmpdir(), 'wharf-build-')),
@@ -101,6 +113,7 @@ function parse(argv: string[]) {
       'request-id': { type: 'string' },
       stack: { type: 'string' },
       'max-source-bytes': { type: 'string' },
+      'vendor-runtime': { type: 'boolean' },
     },
     strict: true,
   });

@@ -22,10 +22,10 @@ export_env_dir() {
   done
 }
 
-# Sets pkg_engines_node, pkg_package_manager and pkg_scripts from package.json.
-load_package_json() {
+# Sets node_*, npm_*, pkg_* and engines_error (see lib/inspect.cjs) in one node start.
+inspect_build() {
   local vars
-  vars=$(node "$BP_DIR/lib/pkg.js" --shell "$BUILD_DIR/package.json") || fail "Build failed: package.json is not valid JSON"
+  vars=$(node "$BP_DIR/lib/inspect.cjs" "$BUILD_DIR" "$(command -v npm || true)") || fail "Build failed: package.json is not valid JSON"
   eval "$vars"
 }
 
@@ -43,11 +43,11 @@ detect_package_manager() {
   echo "${found[0]:-npm}"
 }
 
-# The yarn or pnpm command: the one on PATH when package.json's "packageManager" does not ask
-# for another version, else that version installed with npm into the app's cache (kept between
-# builds). Not corepack: the corepack bundled with older Node.js releases rejects npm's current
-# registry signatures, and it downloads from the same registry anyway.
-tool_command() {
+# Sets TOOL (the yarn or pnpm command) and TOOL_VERSION: the one on PATH when package.json's
+# "packageManager" does not ask for another version, else that version installed with npm into
+# the app's cache (kept between builds). Not corepack: the corepack bundled with older Node.js
+# releases rejects npm's current registry signatures, and it downloads from the same registry.
+set_tool() {
   local tool=$1 wanted version pkgname prefix
   wanted=$pkg_package_manager
   version=""
@@ -57,9 +57,9 @@ tool_command() {
   elif [[ -n "$wanted" ]]; then
     fail "Build failed: package.json packageManager is \"$wanted\" but the lockfile is $tool's; make them agree"
   fi
-  if command -v "$tool" >/dev/null 2>&1 && { [[ -z "$version" ]] || [[ "$($tool --version 2>/dev/null)" == "$version" ]]; }; then
-    command -v "$tool"
-    return
+  if TOOL=$(command -v "$tool"); then
+    TOOL_VERSION=$("$TOOL" --version 2>/dev/null || true)
+    [[ -z "$version" || "$TOOL_VERSION" == "$version" ]] && return
   fi
   command -v npm >/dev/null 2>&1 || fail "Build failed: the app uses $tool but neither $tool nor npm (to install it) is on the build machine"
   pkgname=$tool
@@ -68,12 +68,27 @@ tool_command() {
   [[ "$tool" == "yarn" && "${version%%.*}" =~ ^[2-9]$|^[1-9][0-9]+$ ]] && pkgname=@yarnpkg/cli-dist
   prefix="$CACHE_DIR/node/tools/$tool-$version"
   if [[ ! -x "$prefix/bin/$tool" ]]; then
-    echo "-----> Installing $tool $version with npm" >&2
+    step "Installing $tool $version with npm"
     npm install --global --prefix "$prefix" --prefer-offline --no-audit --no-fund \
-      --cache "$CACHE_DIR/node/npm" "$pkgname@$version" 2>&1 | indent >&2 ||
+      --cache "$CACHE_DIR/node/npm" "$pkgname@$version" 2>&1 | indent ||
       fail "Build failed: could not install $tool $version with npm; install $tool on the build machine or use npm (package-lock.json)"
   fi
-  echo "$prefix/bin/$tool"
+  TOOL="$prefix/bin/$tool"
+  TOOL_VERSION=$("$TOOL" --version)
+}
+
+# A file that changes whenever the package manager changes node_modules (its own record of
+# what it installed); empty when there is none.
+install_marker() {
+  case "$1" in
+    npm) echo "node_modules/.package-lock.json" ;;
+    yarn) echo "node_modules/.yarn-integrity" ;;
+    pnpm) echo "node_modules/.modules.yaml" ;;
+  esac
+}
+
+marker_sum() {
+  if [[ -n "$1" && -f "$1" ]]; then cksum <"$1"; fi
 }
 
 run_script() {

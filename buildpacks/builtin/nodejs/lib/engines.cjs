@@ -1,7 +1,7 @@
-// Does a version satisfy an npm semver range? `node engines.js RANGE VERSION` exits 0 or 1.
-// A small subset of node-semver (enough for engines.node): ||, hyphen ranges, comparators,
-// ^, ~, x-ranges and partial versions; pre-release tags are ignored.
-const [range, version] = process.argv.slice(2);
+// Does a version satisfy an npm semver range? `satisfies(range, version)`, required by
+// inspect.cjs (one node start per build). A small subset of node-semver (enough for
+// engines.node): ||, hyphen ranges, comparators, ^, ~, x-ranges and partial versions;
+// pre-release tags are ignored. Throws when the range or version cannot be read.
 
 const parse = (v) => {
   const m = /^[v=\s]*(\d+|[xX*])?(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?/.exec(v.trim());
@@ -69,10 +69,9 @@ function satisfiesSet(v, set) {
   });
 }
 
-try {
+function satisfies(range, version) {
   const v = full(parse(version));
-  process.exit(range.split('||').some((s) => satisfiesSet(v, s.trim())) ? 0 : 1);
-} catch (e) {
-  console.error(e.message);
-  process.exit(2);
+  return range.split('||').some((s) => satisfiesSet(v, s.trim()));
 }
+
+module.exports = { satisfies };
