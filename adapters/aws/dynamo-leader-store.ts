@@ -1,9 +1,10 @@
 /**
  * The leader's state in the state table, per app and process type:
  *   LEADER#<app>#<type>  TASK#<taskId>   latest observation of each task (by ECS version)
- *   LEADER#<app>#<type>  TERM            { term, leaderId }, written only if the term read is still current
+ *   LEADER#<app>#<type>  TERM            { term, leaderId }, written only if the term read is still current;
+ *                                        `published`: the last term whose leader reached Cloud Map and the ALB
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import {
   type LeaderTerm,
@@ -96,6 +97,11 @@ export class DynamoLeaderStore {
   }
 
   async term(app: string, processType: string): Promise<LeaderTerm> {
+    return (await this.termState(app, processType)).term;
+  }
+
+  /** The term and the last term whose leader was published (0 when none was, or an older one). */
+  async termState(app: string, processType: string): Promise<{ term: LeaderTerm; published: number }> {
     const out = await awsCall(
       `read leader term of ${app}/${processType}`,
       () =>
@@ -108,7 +114,35 @@ export class DynamoLeaderStore {
         ),
       this.table.backoff,
     );
-    return (out.Item?.['data'] as LeaderTerm | undefined) ?? NO_TERM;
+    return {
+      term: (out.Item?.['data'] as LeaderTerm | undefined) ?? NO_TERM,
+      published: Number(out.Item?.['published'] ?? 0),
+    };
+  }
+
+  /**
+   * Records that `term`'s leader was published, if `term` is still the current one. A new
+   * term's write replaces the whole item, so it starts unpublished.
+   */
+  async markPublished(app: string, processType: string, term: number): Promise<void> {
+    await awsCall(
+      `mark leader term ${term} of ${app}/${processType} published`,
+      () =>
+        this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: { pk: pkOf(app, processType), sk: 'TERM' },
+            UpdateExpression: 'SET #published = :term',
+            ConditionExpression: '#term = :term',
+            ExpressionAttributeNames: { '#term': 'term', '#published': 'published' },
+            ExpressionAttributeValues: { ':term': term },
+          }),
+        ),
+      this.table.backoff,
+    ).catch((e: unknown) => {
+      // A newer term landed meanwhile: its writer publishes it.
+      if (!(e instanceof ConflictError)) throw e;
+    });
   }
 
   /** Writes `next` only if the stored term is still `current.term`; ConflictError otherwise. */

@@ -6,6 +6,9 @@
  * either agrees or tries the next term. Since neither Cloud Map nor ELB has a conditional
  * write, the winner re-reads the term after publishing and publishes again while it moved
  * meanwhile: whoever publishes last has seen the newest term, so the last state is right.
+ * A term is marked published once that holds; a writer that died before (a Lambda timing
+ * out) leaves it unpublished, and the next event for the type, a retry of the same one
+ * included, publishes it.
  */
 import { ConflictError, WharfError } from '../../core/errors.ts';
 import { type LeaderTerm, type TaskObservation, electLeader, nextTerm } from '../../core/leader-term/term.ts';
@@ -22,7 +25,10 @@ export interface LeaderSink {
 }
 
 export interface LeaderKeeperOptions {
-  readonly store: Pick<DynamoLeaderStore, 'recordObservation' | 'observations' | 'term' | 'writeTerm'>;
+  readonly store: Pick<
+    DynamoLeaderStore,
+    'recordObservation' | 'observations' | 'term' | 'termState' | 'writeTerm' | 'markPublished'
+  >;
   readonly discovery: LeaderSink;
   /**
    * The ALB's leader target groups.
@@ -47,10 +53,12 @@ export class LeaderKeeper {
   /** Brings the term, Cloud Map and the ALB in line with the observations; idempotent. */
   async reconcile(app: string, processType: string): Promise<LeaderTerm> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.o.store.term(app, processType);
+      const { term: current, published } = await this.o.store.termState(app, processType);
       const observations = await this.o.store.observations(app, processType);
       const next = nextTerm(current, electLeader(observations));
-      if (next === null) return current;
+      if (next === null) {
+        return published < current.term ? this.publishFrom(app, processType, current, observations) : current;
+      }
       try {
         await this.o.store.writeTerm(app, processType, current, next);
       } catch (e) {
@@ -84,7 +92,10 @@ export class LeaderKeeper {
       await this.o.discovery.setLeader(app, processType, target, published.term);
       await this.o.targets?.setLeader(app, processType, target, published.term);
       const after = await this.o.store.term(app, processType);
-      if (after.term === published.term) return published;
+      if (after.term === published.term) {
+        await this.o.store.markPublished(app, processType, published.term);
+        return published;
+      }
       // A newer term landed while publishing: make sure its leader is the one left registered.
       if (round >= this.maxAttempts()) {
         throw new WharfError(

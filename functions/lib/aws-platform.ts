@@ -118,6 +118,8 @@ export function createAwsPlatform(
     { stackName: (app: string, name: string) => `${config.resourceStackPrefix}${app}--${name}` },
   );
   const instanceEnv = (app: string, processType: string) => ({
+    // WHARF_ZONE as locally (core/discovery/env.ts); WHARF_DISCOVERY_ZONE kept for apps that read it.
+    WHARF_ZONE: config.namespaceName,
     WHARF_DISCOVERY_ZONE: config.namespaceName,
     WHARF_SERVICE_NAME: `${processType}.${app}.${config.namespaceName}`,
     WHARF_LEADER_NAME: `leader.${processType}.${app}.${config.namespaceName}`,

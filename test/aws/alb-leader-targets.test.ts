@@ -55,6 +55,7 @@ function fakeElb() {
   const groups = new Map<string, Map<string, 'healthy' | 'draining'>>();
   let rule = 0;
   let mostServing = 0;
+  const failures = { register: 0 };
   const tick = () => new Promise((r) => setImmediate(r));
   const serving = (arn: string) =>
     [...(groups.get(arn) ?? new Map()).entries()].filter(([, s]) => s !== 'draining').map(([k]) => k);
@@ -87,6 +88,10 @@ function fakeElb() {
   });
   elb.on(RegisterTargetsCommand).callsFake(async (i) => {
     await tick();
+    if (failures.register > 0) {
+      failures.register--;
+      throw Object.assign(new Error('Lambda timed out'), { name: 'InternalFailure' });
+    }
     const g = group(i.TargetGroupArn);
     for (const t of i.Targets) g.set(`${t.Id}:${t.Port}`, 'healthy');
     mostServing = Math.max(mostServing, serving(i.TargetGroupArn).length);
@@ -103,7 +108,7 @@ function fakeElb() {
     }
     return {};
   });
-  return { groups, serving, mostServing: () => mostServing };
+  return { groups, serving, failures, mostServing: () => mostServing };
 }
 
 function setup() {
@@ -287,6 +292,26 @@ describe('leader-only routes on the ALB', () => {
       expect(s.fake.serving(arn)).toEqual(['10.0.1.2:5000']);
     },
   );
+
+  it('a term whose publishing died half way is published when the event is delivered again', async () => {
+    const s = setup();
+    await s.router.setTable([route('lead', true)]);
+    const arn = (await s.leaderArn())!;
+    s.fake.failures.register = 1;
+    const events = lifecycle(A, false);
+    await replay(events.slice(0, 2), s.deps, 1);
+    // The term is written, then registering the leader fails: EventBridge delivers the event again.
+    await expect(handleEcsEvent(s.deps, events[2]!)).rejects.toThrow(/register the leader/);
+    expect((await s.store.term('shop', 'web')).leaderId).toBe('task-a');
+    expect(s.fake.serving(arn)).toEqual([]);
+    await handleEcsEvent(s.deps, events[2]!);
+    expect(s.fake.serving(arn)).toEqual(['10.0.1.1:5000']);
+    // Published now: a further delivery touches nothing.
+    elb.resetHistory();
+    await handleEcsEvent(s.deps, events[2]!);
+    await handleEcsEvent(s.deps, events[3]!);
+    expect(targetCalls()).toEqual([]);
+  });
 
   it('a leader route added after the election gets the current leader at once', async () => {
     const s = setup();
