@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { WharfConfigError } from './errors.ts';
 import { arnIn } from './control-plane-policy.ts';
+import { SECRET_NAMES } from './deploy-settings.ts';
 import { allow } from './iam.ts';
 import { acknowledge } from './nag.ts';
 import type { WharfArchitecture } from './props.ts';
@@ -171,10 +172,10 @@ export class WharfBuilds extends Construct {
         sid: 'BuildSecrets',
         actions: ['secretsmanager:GetSecretValue'],
         resources: [
-          arnIn('secretsmanager', `secret:${props.secretsPrefix}git-tokens/*`),
-          arnIn('secretsmanager', `secret:${props.secretsPrefix}apps/*`),
+          arnIn('secretsmanager', `secret:${props.secretsPrefix}${SECRET_NAMES.gitToken}*`),
+          arnIn('secretsmanager', `secret:${props.secretsPrefix}${SECRET_NAMES.buildEnv}*`),
         ],
-        why: 'StartBuild passes git tokens and app config as SECRETS_MANAGER variables, never in plain text; AWS appends a random suffix to secret names.',
+        why: "StartBuild passes the app's git token and build config as SECRETS_MANAGER variables, never in plain text (git-token/<app>, build-env/<app>); AWS appends a random suffix to secret names.",
       });
     }
   }

@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
-import { NAME_PREFIXES } from './deploy-settings.ts';
+import { NAME_PREFIXES, SECRET_NAMES } from './deploy-settings.ts';
 import type { Grant } from './iam.ts';
 
 /** What the control-plane grants are scoped to. */
@@ -474,6 +474,22 @@ export function webhookGrants(s: ControlPlaneScope): Grant[] {
       actions: ['codebuild:StartBuild'],
       resources: s.projects.map((p) => p.projectArn),
       why: 'The two Wharf CodeBuild projects.',
+    },
+    {
+      sid: 'BuildConfig',
+      actions: [
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:CreateSecret',
+        'secretsmanager:RestoreSecret',
+      ],
+      resources: [arnIn('secretsmanager', `secret:${s.secretsPrefix}${SECRET_NAMES.buildEnv}*`)],
+      why: "A push's build gets the app's config through the secret build-env/<app>, written before StartBuild; AWS appends a random suffix to secret names.",
+    },
+    {
+      sid: 'GitTokens',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [arnIn('secretsmanager', `secret:${s.secretsPrefix}${SECRET_NAMES.gitToken}*`)],
+      why: "A push's build is told the name of the app's git token secret (git-token/<app>) when it has one; AWS appends a random suffix to secret names.",
     },
   ];
 }

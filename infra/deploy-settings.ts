@@ -51,6 +51,17 @@ export const NAME_PREFIXES = {
 } as const;
 
 /**
+ * Names of the secrets builds read, under the platform's secrets prefix (`wharf/`): the
+ * CodeBuild role may read exactly these (infra/builds.ts).
+ */
+export const SECRET_NAMES = {
+  /** `build-env/<app>`: the app's config vars as base64 JSON, written before each build. */
+  buildEnv: 'build-env/',
+  /** `git-token/<app>`: the token that clones a private repository. */
+  gitToken: 'git-token/',
+} as const;
+
+/**
  * The ECS target-group attribute list for ModifyTargetGroupAttributes, derived from
  * TARGET_GROUP_DEFAULTS so that adapters need not spell the attribute keys.
  */

@@ -3,10 +3,15 @@
  * source either from S3 (an upload of `wharf deploy`) or cloned from the git host by the
  * buildspec. It returns `pending`; the CodeBuild state-change event finishes the build
  * (codebuild-events.ts turns it into the outcome).
+ *
+ * Config vars and git tokens never travel as plain variables, which the CodeBuild console
+ * and BatchGetBuilds show to anyone who may read builds: the config goes to the app's
+ * secret `build-env/<app>` first, and both reach the build as SECRETS_MANAGER variables.
  */
 import { type CodeBuildClient, type EnvironmentVariable, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { ValidationError } from '../../core/errors.ts';
 import type { BuildOutcome, BuildRequest, Builder } from '../../core/ports.ts';
+import { SECRET_NAMES } from '../../infra/deploy-settings.ts';
 import { type BackoffOptions, awsCall } from './aws-errors.ts';
 import { buildStreamPrefix, logGroupName } from './log-streams.ts';
 
@@ -22,7 +27,26 @@ export interface CodeBuildBuilderOptions {
   readonly logGroupPrefix: string;
   /** Secrets Manager id of the app's git token, when it has one (private repositories) */
   readonly gitTokenSecret?: (app: string) => Promise<string | null>;
+  /** where the app's config vars are written for its builds to read */
+  readonly buildEnvSecrets: BuildEnvSecrets;
   readonly backoff?: BackoffOptions;
+}
+
+/** A SecretStore that also names its secrets as Secrets Manager does (SecretsManagerStore). */
+export interface BuildEnvSecrets {
+  put(name: string, value: string): Promise<void>;
+  /** the Secrets Manager name of `name` (the platform prefix added) */
+  secretId(name: string): string;
+}
+
+/**
+ * The app's build config secret. One per app, rewritten before each build, costs one
+ * secret per app ($0.40 a month) and needs no cleanup when a build's events are lost; two
+ * builds of one app started within seconds may both read the later config, which is the
+ * config their releases get anyway.
+ */
+export function buildEnvSecretName(app: string): string {
+  return `${SECRET_NAMES.buildEnv}${app}`;
 }
 
 /** An app whose buildpack list is exactly this builds from its Dockerfile. */
@@ -47,9 +71,14 @@ export class CodeBuildBuilder implements Builder {
       plain('WHARF_SOURCE_VERSION', request.sourceVersion),
       plain('WHARF_IMAGE_REPOSITORY', o.repositoryUri),
       plain('WHARF_IMAGE_TAG', `${request.app}-${request.buildId}`),
-      // Config vars travel as one value so that no name can clash with CodeBuild's own.
-      plain('WHARF_BUILD_ENV', Buffer.from(JSON.stringify(request.env)).toString('base64')),
     ];
+    // Config vars travel as one value so that no name can clash with CodeBuild's own. The
+    // Dockerfile buildspec reads none, and an empty config is the buildspec's default.
+    if (!docker && Object.keys(request.env).length > 0) {
+      const name = buildEnvSecretName(request.app);
+      await o.buildEnvSecrets.put(name, Buffer.from(JSON.stringify(request.env)).toString('base64'));
+      env.push({ name: 'WHARF_BUILD_ENV', value: o.buildEnvSecrets.secretId(name), type: 'SECRETS_MANAGER' });
+    }
     if (!docker && request.buildpacks.length > 0)
       env.push(plain('WHARF_BUILDPACKS', request.buildpacks.join(',')));
     let source: Record<string, unknown>;

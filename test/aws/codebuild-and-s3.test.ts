@@ -1,19 +1,33 @@
 import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { BatchDeleteImageCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
 import { parseCodeBuildEvent } from '../../adapters/aws/codebuild-events.ts';
 import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
+import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { BuildRequest } from '../../core/ports.ts';
 
 const cb = mockClient(CodeBuildClient);
 const ecr = mockClient(ECRClient);
+const sm = mockClient(SecretsManagerClient);
 afterAll(() => {
   cb.restore();
   ecr.restore();
+  sm.restore();
+});
+
+const secrets = new SecretsManagerStore({
+  client: new SecretsManagerClient({ region: 'eu-west-1' }),
+  prefix: 'wharf/',
+  backoff: { sleep: async () => {} },
 });
 
 const builder = (token: string | null = null) =>
@@ -25,6 +39,7 @@ const builder = (token: string | null = null) =>
     repositoryUri: '1.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps',
     logGroupPrefix: '/wharf/apps/',
     gitTokenSecret: async () => token,
+    buildEnvSecrets: secrets,
     backoff: { sleep: async () => {} },
   });
 
@@ -38,7 +53,10 @@ const request: BuildRequest = {
 };
 
 describe('CodeBuildBuilder', () => {
-  beforeEach(() => cb.reset());
+  beforeEach(() => {
+    cb.reset();
+    sm.reset();
+  });
 
   it('starts a buildpack build from an uploaded archive with cache, logs and env, and returns pending', async () => {
     cb.on(StartBuildCommand)
@@ -62,11 +80,7 @@ describe('CodeBuildBuilder', () => {
           type: 'PLAINTEXT',
         },
         { name: 'WHARF_IMAGE_TAG', value: 'shop-build-1', type: 'PLAINTEXT' },
-        {
-          name: 'WHARF_BUILD_ENV',
-          value: Buffer.from('{"NODE_ENV":"production"}').toString('base64'),
-          type: 'PLAINTEXT',
-        },
+        { name: 'WHARF_BUILD_ENV', value: 'wharf/build-env/shop', type: 'SECRETS_MANAGER' },
         {
           name: 'WHARF_BUILDPACKS',
           value: 'https://github.com/heroku/heroku-buildpack-nodejs',
@@ -106,6 +120,89 @@ describe('CodeBuildBuilder', () => {
     await expect(
       builder().build({ ...request, source: { kind: 'dir', path: '/tmp/x' } }, () => {}),
     ).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('CodeBuildBuilder: config vars never in plain text', () => {
+  beforeEach(() => {
+    cb.reset();
+    sm.reset();
+  });
+
+  const plainValues = () =>
+    cb
+      .commandCalls(StartBuildCommand)
+      .flatMap((c) => c.args[0].input.environmentVariablesOverride ?? [])
+      .filter((v) => v.type !== 'SECRETS_MANAGER')
+      .map((v) => v.value ?? '');
+
+  it('writes the config to the app secret before StartBuild and passes only its name', async () => {
+    const order: string[] = [];
+    sm.on(PutSecretValueCommand).callsFake(() => {
+      order.push('put');
+      return {};
+    });
+    cb.on(StartBuildCommand).callsFake(() => {
+      order.push('start');
+      return { build: { id: 'x' } };
+    });
+    const env = { NODE_ENV: 'production', API_KEY: 'sk-very-secret' };
+    await builder().build({ ...request, env }, () => {});
+    expect(order).toEqual(['put', 'start']);
+    const encoded = Buffer.from(JSON.stringify(env)).toString('base64');
+    expect(sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input).toEqual({
+      SecretId: 'wharf/build-env/shop',
+      SecretString: encoded,
+    });
+    const vars = cb.commandCalls(StartBuildCommand)[0]!.args[0].input.environmentVariablesOverride!;
+    expect(vars).toContainEqual({
+      name: 'WHARF_BUILD_ENV',
+      value: 'wharf/build-env/shop',
+      type: 'SECRETS_MANAGER',
+    });
+    const plain = plainValues().join('\n');
+    expect(plain).not.toContain('sk-very-secret');
+    expect(plain).not.toContain(encoded);
+  });
+
+  it("creates the app's secret on its first build", async () => {
+    sm.on(PutSecretValueCommand).rejects(
+      Object.assign(new Error('Secrets Manager can’t find the specified secret.'), {
+        name: 'ResourceNotFoundException',
+      }),
+    );
+    sm.on(CreateSecretCommand).resolves({});
+    cb.on(StartBuildCommand).resolves({ build: { id: 'x' } });
+    await builder().build(request, () => {});
+    expect(sm.commandCalls(CreateSecretCommand)[0]!.args[0].input).toEqual({
+      Name: 'wharf/build-env/shop',
+      SecretString: Buffer.from('{"NODE_ENV":"production"}').toString('base64'),
+    });
+    expect(cb.commandCalls(StartBuildCommand)).toHaveLength(1);
+  });
+
+  it('writes no secret for an app without config, nor for a Dockerfile build', async () => {
+    cb.on(StartBuildCommand).resolves({ build: { id: 'x' } });
+    await builder().build({ ...request, env: {} }, () => {});
+    await builder().build({ ...request, buildpacks: ['dockerfile'] }, () => {});
+    expect(sm.calls()).toHaveLength(0);
+    for (const call of cb.commandCalls(StartBuildCommand)) {
+      expect(call.args[0].input.environmentVariablesOverride!.map((v) => v.name)).not.toContain(
+        'WHARF_BUILD_ENV',
+      );
+    }
+    expect(plainValues().join('\n')).not.toContain('production');
+  });
+
+  it('starts no build when the config cannot be stored', async () => {
+    sm.on(PutSecretValueCommand).rejects(
+      Object.assign(new Error('not authorized to perform secretsmanager:PutSecretValue'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    cb.on(StartBuildCommand).resolves({ build: { id: 'x' } });
+    await expect(builder().build(request, () => {})).rejects.toThrow(/store secret build-env\/shop/);
+    expect(cb.commandCalls(StartBuildCommand)).toHaveLength(0);
   });
 });
 

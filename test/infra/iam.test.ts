@@ -3,6 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { describe, expect, it } from 'vitest';
+import { buildEnvSecretName } from '../../adapters/aws/codebuild-builder.ts';
+import { SECRET_NAMES } from '../../infra/deploy-settings.ts';
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from '../../infra/iam.ts';
 import { asList, iamStatements, synthPlatform, testApp } from './helpers.ts';
 
@@ -146,5 +148,86 @@ describe('IAM: least privilege', () => {
       );
     expect(zoneGrants(plain.template)).toHaveLength(1); // the Cloud Map namespace's private zone
     expect(zoneGrants(withDomain.template)).toContainEqual(expect.stringContaining('hostedzone/Z123'));
+  });
+});
+
+/** An ARN pattern as text: `Fn::Join` joined, every reference (partition, region, account) as `*`. */
+function arnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const o = value as Record<string, unknown>;
+  if (Array.isArray(o['Fn::Join'])) {
+    const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+    return parts.map(arnText).join(sep);
+  }
+  return '*';
+}
+
+/** Whether an IAM resource pattern (with `*`) covers a concrete ARN. */
+function covers(pattern: string, arn: string): boolean {
+  const re = pattern
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${re}$`).test(arn);
+}
+
+/** The ARN Secrets Manager gives the platform's secret `name` (a random 6-character suffix). */
+const secretArn = (name: string) =>
+  `arn:aws:secretsmanager:eu-west-1:123456789012:secret:wharf/${name}-AbC123`;
+
+/** Resource patterns of the statements that allow `action`, in resources whose logical id matches `where`. */
+function patterns(action: string, where: RegExp): string[] {
+  return statementsWith(plain.template, action)
+    .filter((s) => where.test(s.where))
+    .flatMap(({ statement }) => asList(statement.Resource).map(arnText));
+}
+
+describe('IAM: build secrets', () => {
+  const buildEnv = secretArn(buildEnvSecretName('shop'));
+  const gitToken = secretArn(`${SECRET_NAMES.gitToken}shop`);
+
+  it("lets the CodeBuild projects read exactly the apps' build config and git token secrets", () => {
+    const projectRoles = /^WharfBuilds(Buildpacks|Docker)Role/;
+    const read = patterns('secretsmanager:GetSecretValue', projectRoles);
+    expect(read.length).toBeGreaterThan(0);
+    expect(new Set(read)).toEqual(
+      new Set([
+        `arn:*:secretsmanager:*:*:secret:wharf/${SECRET_NAMES.gitToken}*`,
+        `arn:*:secretsmanager:*:*:secret:wharf/${SECRET_NAMES.buildEnv}*`,
+      ]),
+    );
+    expect(read.some((p) => covers(p, buildEnv))).toBe(true);
+    expect(read.some((p) => covers(p, gitToken))).toBe(true);
+    for (const other of ['webhooks/default', 'webhook/shop', 'config/shop']) {
+      expect(
+        read.some((p) => covers(p, secretArn(other))),
+        other,
+      ).toBe(false);
+    }
+    // Every project role statement that grants secrets is the one above: nothing broader.
+    const anySecrets = statementsWith(plain.template, 'secretsmanager:GetSecretValue').filter((s) =>
+      projectRoles.test(s.where),
+    );
+    expect(anySecrets.flatMap(({ statement }) => asList(statement.Action))).toEqual(
+      anySecrets.map(() => 'secretsmanager:GetSecretValue'),
+    );
+  });
+
+  it('lets the control plane and the webhook write the build config secret before StartBuild', () => {
+    for (const action of ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue']) {
+      expect(
+        patterns(action, /ControlPlanePolicy/).some((p) => covers(p, buildEnv)),
+        action,
+      ).toBe(true);
+      const webhook = patterns(action, /WebhookRole/);
+      expect(webhook, action).toEqual([`arn:*:secretsmanager:*:*:secret:wharf/${SECRET_NAMES.buildEnv}*`]);
+    }
+    // The webhook reads the git token's existence but cannot rewrite tokens.
+    expect(patterns('secretsmanager:GetSecretValue', /WebhookRole/).some((p) => covers(p, gitToken))).toBe(
+      true,
+    );
+    expect(patterns('secretsmanager:PutSecretValue', /WebhookRole/).some((p) => covers(p, gitToken))).toBe(
+      false,
+    );
   });
 });

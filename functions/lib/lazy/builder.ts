@@ -1,10 +1,21 @@
 /** Loaded on first use of the builder: the CodeBuild client and adapter. */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CodeBuildBuilder, type CodeBuildBuilderOptions } from '../../../adapters/aws/codebuild-builder.ts';
+import { SecretsManagerStore } from '../../../adapters/aws/secrets-store.ts';
+import { readAwsConfig } from '../config.ts';
 
 export function makeBuilder(
   region: string,
-  options: Omit<CodeBuildBuilderOptions, 'client'>,
+  options: Omit<CodeBuildBuilderOptions, 'client' | 'buildEnvSecrets'> &
+    Partial<Pick<CodeBuildBuilderOptions, 'buildEnvSecrets'>>,
 ): CodeBuildBuilder {
-  return new CodeBuildBuilder({ ...options, client: new CodeBuildClient({ region }) });
+  // Config vars reach builds through Secrets Manager only: the platform's store unless given one.
+  const buildEnvSecrets =
+    options.buildEnvSecrets ??
+    new SecretsManagerStore({
+      client: new SecretsManagerClient({ region }),
+      prefix: readAwsConfig().secretsPrefix,
+    });
+  return new CodeBuildBuilder({ ...options, buildEnvSecrets, client: new CodeBuildClient({ region }) });
 }
