@@ -9,7 +9,12 @@ const { satisfies } = require('./engines.cjs');
 
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const quote = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
-const nonEmpty = (v) => (Array.isArray(v) ? v.length > 0 : v != null && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v));
+const nonEmpty = (v) =>
+  Array.isArray(v)
+    ? v.length > 0
+    : v != null && typeof v === 'object'
+      ? Object.keys(v).length > 0
+      : Boolean(v);
 
 const [mode, ...args] = process.argv.slice(2);
 const buildDir = mode === '--has-start' ? args[0] : mode;
@@ -45,7 +50,8 @@ function npmPackageDir(npmPath) {
   for (const dir of candidates) {
     try {
       const p = readJson(path.join(dir, 'package.json'));
-      if (p.name === 'npm' && typeof p.version === 'string') return { dir: path.resolve(dir), version: p.version };
+      if (p.name === 'npm' && typeof p.version === 'string')
+        return { dir: path.resolve(dir), version: p.version };
     } catch {
       // not npm's package dir
     }
@@ -54,8 +60,25 @@ function npmPackageDir(npmPath) {
 }
 
 // Root lifecycle scripts npm ci runs even when there is nothing to install.
-const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare', 'dependencies'];
-const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies', 'workspaces'];
+const INSTALL_SCRIPTS = [
+  'preinstall',
+  'install',
+  'postinstall',
+  'prepublish',
+  'preprepare',
+  'prepare',
+  'postprepare',
+  'dependencies',
+];
+const DEP_FIELDS = [
+  'dependencies',
+  'devDependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'bundleDependencies',
+  'bundledDependencies',
+  'workspaces',
+];
 
 /**
  * True when `npm ci` would do nothing but validate: no dependencies of any kind in package.json
@@ -66,7 +89,9 @@ function npmNothingToInstall() {
   if (DEP_FIELDS.some((f) => nonEmpty(pkg[f]))) return false;
   if (INSTALL_SCRIPTS.some((s) => scripts[s])) return false;
   if (['binding.gyp', 'node_modules'].some((f) => fs.existsSync(path.join(buildDir, f)))) return false;
-  const lockName = ['npm-shrinkwrap.json', 'package-lock.json'].find((f) => fs.existsSync(path.join(buildDir, f)));
+  const lockName = ['npm-shrinkwrap.json', 'package-lock.json'].find((f) =>
+    fs.existsSync(path.join(buildDir, f)),
+  );
   if (!lockName) return false;
   let lock;
   try {
@@ -105,4 +130,8 @@ const vars = {
   pkg_has_dev_deps: nonEmpty(pkg.devDependencies) ? '1' : '',
   npm_nothing_to_install: npmNothingToInstall() ? '1' : '',
 };
-process.stdout.write(`${Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`).join('\n')}\n`);
+process.stdout.write(
+  `${Object.entries(vars)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join('\n')}\n`,
+);

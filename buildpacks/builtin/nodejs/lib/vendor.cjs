@@ -78,6 +78,7 @@ for (const dir of packages) {
       [
         '#!/bin/sh',
         `# Written by Wharf's Node.js buildpack: ${pkg.name} ${pkg.version} run by the node beside this file.`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
         'case $0 in */*) d=${0%/*} ;; *) d=. ;; esac',
         `exec "$d/node" "$d/../${path.posix.join(rel, script)}" "$@"`,
         '',
