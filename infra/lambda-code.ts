@@ -25,8 +25,6 @@ export type ExtraFiles = Readonly<Record<string, string>>;
 
 /** Directories bundled by this process, by entry and extra files: every synth of a test run reuses them. */
 const bundled = new Map<string, string>();
-const made: string[] = [];
-let keepOnExit = false;
 
 /** esbuild's options for one entry: the shared ones, plus where and under which name to write. */
 export function esbuildOptionsFor(entry: string, outdir: string) {
@@ -40,8 +38,8 @@ export function esbuildOptionsFor(entry: string, outdir: string) {
 }
 
 /**
- * Bundles `entry` into a fresh directory with the shared options and writes `files` beside
- * it; returns the directory. The same entry and files are bundled once per process.
+ * Bundles `entry` with the shared options and writes `files` beside it; returns the
+ * directory. The same entry and files are bundled once per process.
  */
 export function bundleFunction(entry: string, files: ExtraFiles = {}): string {
   const key = createHash('sha256')
@@ -49,11 +47,11 @@ export function bundleFunction(entry: string, files: ExtraFiles = {}): string {
     .digest('hex');
   const cached = bundled.get(key);
   if (cached && fs.existsSync(cached)) return cached;
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-lambda-'));
-  rememberForCleanup(outdir);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-lambda-build-'));
   try {
     buildSync(esbuildOptionsFor(entry, outdir));
   } catch (cause) {
+    fs.rmSync(outdir, { recursive: true, force: true });
     throw new WharfConfigError(
       'functionsDirectory',
       `esbuild cannot bundle ${entry}: ${(cause as Error).message.split('\n').slice(0, 6).join(' ')}; fix the handler (node_modules/.bin/node bench/lambda-bundles.ts shows the same errors)`,
@@ -65,8 +63,9 @@ export function bundleFunction(entry: string, files: ExtraFiles = {}): string {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, body);
   }
-  bundled.set(key, outdir);
-  return outdir;
+  const dir = keepByContent(outdir);
+  bundled.set(key, dir);
+  return dir;
 }
 
 /**
@@ -75,37 +74,49 @@ export function bundleFunction(entry: string, files: ExtraFiles = {}): string {
  * fails when invoked, as NodejsFunction does without bundling.
  */
 export function functionCode(scope: Construct, entry: string, files: ExtraFiles = {}): lambda.Code {
-  const stack = Stack.of(scope);
-  // Without staging the asset points at our directory itself: it must outlive this process.
-  if (scope.node.tryGetContext('aws:cdk:disable-asset-staging')) keepOnExit = true;
-  if (!stack.bundlingRequired) return lambda.Code.fromAsset(stubDirectory());
+  if (!Stack.of(scope).bundlingRequired) return lambda.Code.fromAsset(stubDirectory());
   return lambda.Code.fromAsset(bundleFunction(entry, files));
 }
 
 function stubDirectory(): string {
-  return bundleStub(
-    `export const handler = async () => { throw new Error('this function was synthesized without bundling: deploy it with cdk deploy'); };\n`,
-  );
-}
-
-function bundleStub(source: string): string {
   const cached = bundled.get('stub');
   if (cached && fs.existsSync(cached)) return cached;
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-lambda-stub-'));
-  rememberForCleanup(outdir);
-  fs.writeFileSync(path.join(outdir, `${HANDLER_MODULE}.mjs`), source);
-  bundled.set('stub', outdir);
-  return outdir;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-lambda-build-'));
+  fs.writeFileSync(
+    path.join(outdir, `${HANDLER_MODULE}.mjs`),
+    "export const handler = async () => { throw new Error('this function was synthesized without bundling: deploy it with cdk deploy'); };\n",
+  );
+  const dir = keepByContent(outdir);
+  bundled.set('stub', dir);
+  return dir;
 }
 
-// CDK copies each asset into the cloud assembly during synth: once the process ends the
-// directories are scratch.
-function rememberForCleanup(dir: string): void {
-  if (made.length === 0) {
-    process.once('exit', () => {
-      if (keepOnExit) return;
-      for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-    });
+/**
+ * Moves a finished bundle to a directory named by its content, so that synths of the same
+ * code (test runs, `cdk watch`) share one directory in the temp folder instead of leaving
+ * one each. The directory must outlive the process: with asset staging off (`cdk synth
+ * --no-staging`) the cloud assembly points at it.
+ */
+function keepByContent(outdir: string): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      if (fs.statSync(file).isDirectory()) walk(file);
+      else hash.update(path.relative(outdir, file)).update('\0').update(fs.readFileSync(file));
+    }
+  };
+  walk(outdir);
+  const final = path.join(os.tmpdir(), `wharf-lambda-${hash.digest('hex').slice(0, 24)}`);
+  if (!fs.existsSync(final)) {
+    try {
+      fs.renameSync(outdir, final);
+      return final;
+    } catch (cause) {
+      // Another process made the same bundle first: theirs is identical.
+      if (!fs.existsSync(final)) throw cause;
+    }
   }
-  made.push(dir);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return final;
 }
