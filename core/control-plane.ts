@@ -16,6 +16,7 @@ import type {
   AutoscalingConfig,
   Deployment,
   DeployStrategy,
+  Formation,
   HealthCheck,
   Instance,
   LogLine,
@@ -173,7 +174,8 @@ export class ControlPlane {
   setAutoscaling(app: string, processType: string, config: AutoscalingConfig | null) {
     return formation.setAutoscaling(this.ctx, app, processType, config);
   }
-  async getFormation(app: string) {
+  /** The stored formation; an app never scaled has none yet (`updatedAt` null). */
+  async getFormation(app: string): Promise<Omit<Formation, 'updatedAt'> & { updatedAt: string | null }> {
     await apps.requireApp(this.ctx, app);
     return (await this.ctx.store.getFormation(app)) ?? { app, processes: {}, updatedAt: null };
   }

@@ -34,7 +34,7 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
   }
 
   /** Starts the deploy of `version`; a second call for the same version returns the first deployment. */
-  async deploy(appName: string, version: number): Promise<Deployment> {
+  async deploy(appName: string, version: number, options: { redeploy?: boolean } = {}): Promise<Deployment> {
     const holder = this.o.ids.next('holder');
     const lease = `deploy/${appName}`;
     // Held only while the services are updated (seconds), not for the rollout itself.
@@ -42,7 +42,7 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
       throw new ConflictError(`another deploy of ${appName} is being started: try again in a few seconds`);
     }
     try {
-      return await this.deployLeased(appName, version);
+      return await this.deployLeased(appName, version, options.redeploy === true);
     } finally {
       await this.o.store.releaseLease(lease, holder);
     }
@@ -67,16 +67,20 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
   async removeApp(app: string): Promise<void> {
     const latest = await this.o.store.latestRelease(app);
     const formation = await this.o.store.getFormation(app);
-    const types = new Set([...Object.keys(latest?.processes ?? {}), ...Object.keys(formation?.processes ?? {})]);
+    const types = new Set([
+      ...Object.keys(latest?.processes ?? {}),
+      ...Object.keys(formation?.processes ?? {}),
+    ]);
     for (const type of types) await this.o.scheduler.removeService(app, type);
   }
 
-  private async deployLeased(appName: string, version: number): Promise<Deployment> {
+  private async deployLeased(appName: string, version: number, redeploy: boolean): Promise<Deployment> {
     const { store, clock } = this.o;
     const existing = (await store.listDeployments(appName)).find(
       (d) => d.toVersion === version && (d.status === 'running' || d.status === 'complete'),
     );
-    if (existing) return existing;
+    // a restart or a resize deploys a complete version again; one in flight is joined
+    if (existing && !(redeploy && existing.status === 'complete')) return existing;
     const app = await store.getApp(appName);
     if (!app) throw new NotFoundError(`app ${appName} not found`);
     const release = await store.getRelease(appName, version);
@@ -125,6 +129,9 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
         const { taskDefinitionArn } = await this.o.scheduler.deployService({
           spec: this.spec(release, artifact, type),
           desiredCount,
+          // Application Auto Scaling owns the count of an autoscaled service
+          keepDesiredCount: artifact !== null && formation.autoscaling?.[type] !== undefined,
+          ...(formation.sizes?.[type] ? { size: formation.sizes[type] } : {}),
           health: app.health[type] ?? defaultHealth(type),
           targetGroupArns: await this.o.router.targetGroupArns(appName, type),
           registryArn: registry.arn,

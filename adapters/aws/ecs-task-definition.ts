@@ -3,58 +3,24 @@
  * is checked by golden tests apart from any AWS call.
  */
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import type { HealthCheck } from '../../core/domain.ts';
-import { ValidationError } from '../../core/errors.ts';
+import type { HealthCheck, ProcessSize } from '../../core/domain.ts';
+import { DEFAULT_PROCESS_SIZE, parseProcessSize } from '../../core/process-size.ts';
 import type { InstanceSpec } from '../../core/ports.ts';
 import { CONTAINER_PORT, ecsName } from './ecs-names.ts';
 
-export interface TaskSize {
-  /** CPU units: 1024 = 1 vCPU */
-  readonly cpu: number;
-  /** MiB */
-  readonly memory: number;
-}
+export type TaskSize = ProcessSize;
 
-export const DEFAULT_TASK_SIZE: TaskSize = { cpu: 256, memory: 512 };
+export const DEFAULT_TASK_SIZE: TaskSize = DEFAULT_PROCESS_SIZE;
 
-/** Fargate's CPU → allowed memory range (MiB). */
-const FARGATE: Readonly<Record<number, readonly [number, number]>> = {
-  256: [512, 2048],
-  512: [1024, 4096],
-  1024: [2048, 8192],
-  2048: [4096, 16384],
-  4096: [8192, 30720],
-  8192: [16384, 61440],
-  16384: [32768, 122880],
-};
-
-/** Size from the process env: `WHARF_CPU` in vCPU ("0.25", "1"), `WHARF_MEMORY` ("512 MB", "2 GB"). */
+/**
+ * Size from the process env, for process types with no size in the formation:
+ * `WHARF_CPU` in vCPU ("0.25", "1"), `WHARF_MEMORY` ("512 MB", "2 GB").
+ */
 export function taskSizeFromEnv(env: Readonly<Record<string, string>>): TaskSize {
-  const cpuText = env['WHARF_CPU'];
-  const memText = env['WHARF_MEMORY'];
-  const cpu =
-    cpuText === undefined
-      ? DEFAULT_TASK_SIZE.cpu
-      : Math.round(Number(cpuText.replace(/\s*vcpu$/i, '')) * 1024);
-  const range = FARGATE[cpu];
-  if (!range) {
-    throw new ValidationError(
-      `WHARF_CPU "${cpuText}" is not a Fargate size: use 0.25, 0.5, 1, 2, 4, 8 or 16 (vCPU)`,
-    );
-  }
-  let memory = Math.max(DEFAULT_TASK_SIZE.memory, range[0]);
-  if (memText !== undefined) {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(MB|MiB|GB|GiB)?\s*$/i.exec(memText);
-    if (!m)
-      throw new ValidationError(`WHARF_MEMORY "${memText}" is not a size: write it as "512 MB" or "2 GB"`);
-    memory = Math.round(Number(m[1]) * (/^g/i.test(m[2] ?? 'MB') ? 1024 : 1));
-  }
-  if (memory < range[0] || memory > range[1]) {
-    throw new ValidationError(
-      `WHARF_MEMORY ${memory} MB does not fit ${cpu / 1024} vCPU on Fargate: give ${range[0]}-${range[1]} MB`,
-    );
-  }
-  return { cpu, memory };
+  return parseProcessSize(env['WHARF_CPU'], env['WHARF_MEMORY'], {
+    cpu: 'WHARF_CPU',
+    memory: 'WHARF_MEMORY',
+  });
 }
 
 const seconds = (ms: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(ms / 1000)));

@@ -20,16 +20,16 @@ import { LeaderKeeper } from '../../adapters/aws/leader-keeper.ts';
 import type { CloudFormationResourceProvisioner } from '../../adapters/aws/resources/provisioner.ts';
 import type { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
+import { ControlPlane } from '../../core/control-plane.ts';
 import { DEFAULT_SETTINGS } from '../../core/deps.ts';
 import type { ResourceProvisioner } from '../../core/ports.ts';
-import { AwsControlPlane } from './aws-control-plane.ts';
 import type { AwsConfig } from './config.ts';
 import { lazy } from './lazy.ts';
 import { LambdaEventBus, ecsHealthProbe, lambdaClock, lambdaIds } from './system.ts';
 
 export interface AwsPlatform {
   readonly config: AwsConfig;
-  readonly controlPlane: AwsControlPlane;
+  readonly controlPlane: ControlPlane;
   readonly store: DynamoStateStore;
   readonly secrets: SecretsManagerStore;
   readonly artifacts: S3ArtifactStore;
@@ -134,7 +134,7 @@ export function createAwsPlatform(
     ids: lambdaIds,
     instanceEnv,
   });
-  const controlPlane = new AwsControlPlane(
+  const controlPlane = new ControlPlane(
     {
       store,
       clock: lambdaClock,
@@ -154,8 +154,9 @@ export function createAwsPlatform(
         routerDomain: config.routerDomain,
         instanceEnv: ({ app, processType }) => instanceEnv(app, processType),
       },
+      // ECS rolls the services and its events finish each deployment
+      releaseDeployer: deployer,
     },
-    { deployer, ecs },
     { holder: `lambda-${lambdaIds.next('h')}` },
   );
   const leaders = new LeaderKeeper({
