@@ -21,16 +21,27 @@ import type {
 } from './contract.ts';
 import { isErrorCode } from './errors.ts';
 
+/** What a signer sees of a request: the body as sent (JSON text, or '' for none). */
+export interface SignableRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Returns the headers to add (SigV4's authorization, x-amz-date… for the AWS API). */
+export type RequestSigner = (req: SignableRequest) => Promise<Record<string, string>>;
+
 export interface ClientOptions {
   readonly url: string;
   readonly token?: string;
   /** signs a request (SigV4 for the AWS API); returns headers to add */
-  readonly sign?: (req: {
-    method: string;
-    url: string;
-    headers: Record<string, string>;
-    body: string;
-  }) => Promise<Record<string, string>>;
+  readonly sign?: RequestSigner;
+  /**
+   * Rewrites an error before it is thrown: a transport adds its own hint (which IAM
+   * permission is missing, which credentials to set). `status` is 0 when nothing answered.
+   */
+  readonly explain?: (error: WharfError, status: number) => WharfError;
 }
 
 export class WharfClient {
@@ -58,11 +69,7 @@ export class WharfClient {
         ...(text ? { body: text } : {}),
       });
     } catch (e) {
-      throw new WharfError(
-        'unavailable',
-        `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`,
-        { cause: e },
-      );
+      throw this.unreachable(e);
     }
     const raw = await res.text();
     let data: unknown;
@@ -71,8 +78,23 @@ export class WharfClient {
     } catch {
       data = undefined;
     }
-    if (!res.ok) throw toError(res.status, data, raw);
+    if (!res.ok) throw this.explained(toError(res.status, data, raw), res.status);
     return data as T;
+  }
+
+  private explained(e: WharfError, status: number): WharfError {
+    return this.options.explain ? this.options.explain(e, status) : e;
+  }
+
+  private unreachable(cause: unknown): WharfError {
+    // a signer's own errors (no credentials) already say what to do
+    if (cause instanceof WharfError) return cause;
+    return this.explained(
+      new WharfError('unavailable', `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`, {
+        cause,
+      }),
+      0,
+    );
   }
 
   listApps = () => this.request<App[]>('GET', '/apps');
@@ -109,6 +131,45 @@ export class WharfClient {
       'PUT',
       `/apps/${enc(app)}/autoscaling/${enc(type)}`,
       config,
+    );
+  // --- AWS only (functions/lib/aws-routes.ts): what API Gateway cannot stream -------------
+  /** a presigned URL to PUT a `git archive` (gzip tar) to, valid for `expiresInSeconds` */
+  createSourceUpload = (app: string) =>
+    this.request<{ url: string; key: string; location: string; expiresInSeconds: number }>(
+      'POST',
+      `/apps/${enc(app)}/sources`,
+    );
+  /** builds the uploaded source `id` (from the upload's key); the build runs on CodeBuild */
+  deploySource = (app: string, id: string, version?: string) =>
+    this.request<{ build: Build }>(
+      'POST',
+      `/apps/${enc(app)}/sources/${enc(id)}/deploy`,
+      version ? { version } : {},
+    );
+  /** starts a one-off ECS task of the current release; its lines are in the log under `logs` */
+  startRun = (app: string, command: string) =>
+    this.request<{ taskId: string; logs: { source: string; instance: string } }>(
+      'POST',
+      `/apps/${enc(app)}/runs`,
+      { command },
+    );
+  getRun = (app: string, taskId: string) =>
+    this.request<{ status: string; exitCode: number | null; stoppedReason: string | null }>(
+      'GET',
+      `/apps/${enc(app)}/runs/${enc(taskId)}`,
+    );
+  /** the app's CloudWatch log group, for Live Tail with the caller's own credentials */
+  logGroup = (app: string) =>
+    this.request<{ region: string; logGroupName: string; logGroupArn: string | null }>(
+      'GET',
+      `/apps/${enc(app)}/log-group`,
+    );
+  /** sets (or generates) the secret git hosts sign webhook deliveries with */
+  setWebhookSecret = (app: string, secret?: string) =>
+    this.request<{ secret: string; path: string }>(
+      'PUT',
+      `/apps/${enc(app)}/webhook`,
+      secret ? { secret } : {},
     );
   instances = (app: string) => this.request<Instance[]>('GET', `/apps/${enc(app)}/instances`);
   restart = (app: string) => this.request<Deployment>('POST', `/apps/${enc(app)}/restart`);
@@ -151,12 +212,12 @@ export class WharfClient {
     options: { contentType?: string; signal?: AbortSignal } = {},
   ): Promise<void> {
     const url = `${this.options.url}${path}`;
-    const headers = await this.headers(method, url, typeof body === 'string' ? body : '', {
-      accept: 'application/x-ndjson',
-      ...(options.contentType ? { 'content-type': options.contentType } : {}),
-    });
     let res: Response;
     try {
+      const headers = await this.headers(method, url, typeof body === 'string' ? body : '', {
+        accept: 'application/x-ndjson',
+        ...(options.contentType ? { 'content-type': options.contentType } : {}),
+      });
       res = await fetch(url, {
         method,
         headers,
@@ -165,11 +226,7 @@ export class WharfClient {
       } as RequestInit);
     } catch (e) {
       if (options.signal?.aborted) return;
-      throw new WharfError(
-        'unavailable',
-        `cannot reach Wharf at ${this.options.url}: is \`wharf up\` running?`,
-        { cause: e },
-      );
+      throw this.unreachable(e);
     }
     if (!res.ok || !res.body) {
       const raw = await res.text();
@@ -179,7 +236,7 @@ export class WharfClient {
       } catch {
         data = undefined;
       }
-      throw toError(res.status, data, raw);
+      throw this.explained(toError(res.status, data, raw), res.status);
     }
     const decoder = new TextDecoder();
     let buffer = '';
@@ -254,9 +311,18 @@ function toError(status: number, data: unknown, raw: string): WharfError {
     ? err.code
     : status === 401
       ? 'unauthorized'
-      : status === 404
-        ? 'not_found'
-        : 'internal';
-  const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}: ${raw.slice(0, 200)}`;
+      : status === 403
+        ? 'forbidden'
+        : status === 404
+          ? 'not_found'
+          : 'internal';
+  // API Gateway answers its own refusals as {"message": "..."}
+  const gateway = (data as { message?: unknown } | undefined)?.message;
+  const message =
+    typeof err?.message === 'string'
+      ? err.message
+      : typeof gateway === 'string'
+        ? `HTTP ${status}: ${gateway}`
+        : `HTTP ${status}: ${raw.slice(0, 200)}`;
   return new WharfError(code, message, err?.details ? { details: err.details } : {});
 }

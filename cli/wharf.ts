@@ -8,16 +8,21 @@ import { build, builds, deploy } from './commands/builds.ts';
 import { env, release, route } from './commands/config.ts';
 import { pg, redis } from './commands/consoles.ts';
 import { health } from './commands/health.ts';
+import { login, logout } from './commands/login.ts';
 import { events, log } from './commands/logs.ts';
 import { ps, resize, restart, run, scale } from './commands/processes.ts';
 import { resource } from './commands/resources.ts';
-import type { Command } from './commands/types.ts';
+import type { Command, Io } from './commands/types.ts';
 import { up } from './commands/up.ts';
-import { client, resolveApp } from './config.ts';
+import { webhook } from './commands/webhook.ts';
+import { clientFor, resolveApp } from './config.ts';
 import { makeOut } from './output.ts';
+import { type Remote, resolveRemote } from './remote.ts';
 
 const COMMANDS: Record<string, Command> = {
   up,
+  login,
+  logout,
   create,
   remote,
   apps,
@@ -46,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
   pg,
   redis,
   health,
+  webhook,
 };
 
 const SPEC = {
@@ -71,6 +77,9 @@ const SPEC = {
     ['max'],
     ['cpu'],
     ['requests'],
+    ['profile'],
+    ['region'],
+    ['secret'],
   ],
   booleans: [
     ['json'],
@@ -85,6 +94,7 @@ const SPEC = {
     ['keep-data'],
     ['drop-data'],
     ['default'],
+    ['aws'],
     ['help', 'h'],
   ],
 };
@@ -101,48 +111,67 @@ function help(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
+
+/** Runs one command line; resolves to its exit code. Tests call it in process with their own io. */
+export async function main(argv: string[], given: Partial<Io> = {}): Promise<number> {
+  const io: Io = { ...processIo(), ...given };
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(help());
+    io.stdout.write(help());
     return name ? 0 : 1;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`wharf: unknown command "${name}": see \`wharf help\`\n`);
+    io.stderr.write(`wharf: unknown command "${name}": see \`wharf help\`\n`);
     return 2;
   }
   try {
     const args = parseArgs(rest, SPEC);
     if (args.flags.has('help')) {
-      process.stdout.write(`${command.usage}\n    ${command.summary}\n`);
+      io.stdout.write(`${command.usage}\n    ${command.summary}\n`);
       return 0;
     }
-    const out = makeOut(args.flags.has('json'));
+    const out = makeOut(args.flags.has('json'), io.stdout, io.stderr);
+    let remote: Remote | null = null;
+    const getRemote = () => {
+      remote ??= resolveRemote(io.env);
+      return remote;
+    };
     return await command.run({
       args,
       out,
-      env: process.env,
-      client: () => client(process.env),
-      app: () => resolveApp(args.flags.get('app'), process.env),
+      env: io.env,
+      io,
+      remote: getRemote,
+      client: () => clientFor(getRemote()),
+      app: () => resolveApp(args.flags.get('app'), io.env, io.cwd),
     });
   } catch (e) {
     const message = isWharfError(e) ? e.message : e instanceof Error ? e.message : String(e);
-    process.stderr.write(` !     ${message}\n`);
+    io.stderr.write(` !     ${message}\n`);
     const details = isWharfError(e) ? (e.details as { lastLines?: string[] } | undefined) : undefined;
-    for (const l of details?.lastLines ?? []) process.stderr.write(` !       ${l}\n`);
+    for (const l of details?.lastLines ?? []) io.stderr.write(` !       ${l}\n`);
     return 1;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // `up` has stopped every server and child by now; timers of libraries must not keep it alive
-    if (process.argv[2] === 'up') process.exit(code);
-  },
-  (e: unknown) => {
-    process.stderr.write(` !     ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+// Run only as the program (bin/wharf, `node cli/wharf.ts`), not when a test imports main.
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // `up` has stopped every server and child by now; timers of libraries must not keep it alive
+      if (process.argv[2] === 'up') process.exit(code);
+    },
+    (e: unknown) => {
+      process.stderr.write(` !     ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -4,9 +4,9 @@ import { endpoint } from '../config.ts';
 import { table } from '../output.ts';
 import type { Command } from './types.ts';
 
-function inGitRepo(): boolean {
+function inGitRepo(cwd: string = process.cwd()): boolean {
   try {
-    execFileSync('git', ['rev-parse', '--git-dir'], { stdio: 'ignore' });
+    execFileSync('git', ['rev-parse', '--git-dir'], { cwd, stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -14,29 +14,40 @@ function inGitRepo(): boolean {
 }
 
 /** Adds (or points) the `wharf` remote at the app's repo, with the token as an extra header. */
-export function setGitRemote(app: string, env: NodeJS.ProcessEnv): string {
+export function setGitRemote(app: string, env: NodeJS.ProcessEnv, cwd: string = process.cwd()): string {
   const ep = endpoint(env);
   const url = `${ep.apiUrl}/git/${app}.git`;
-  const remotes = execFileSync('git', ['remote'], { encoding: 'utf8' }).split('\n');
+  const remotes = execFileSync('git', ['remote'], { cwd, encoding: 'utf8' }).split('\n');
   execFileSync(
     'git',
     remotes.includes('wharf') ? ['remote', 'set-url', 'wharf', url] : ['remote', 'add', 'wharf', url],
+    { cwd },
   );
-  execFileSync('git', ['config', `http.${ep.apiUrl}/.extraHeader`, `Authorization: Bearer ${ep.token}`]);
+  execFileSync('git', ['config', `http.${ep.apiUrl}/.extraHeader`, `Authorization: Bearer ${ep.token}`], {
+    cwd,
+  });
   return url;
 }
 
 export const create: Command = {
   usage: 'wharf create NAME',
   summary: 'create an app (and the `wharf` git remote when inside a git repo)',
-  async run({ args, out, client, env }) {
+  async run({ args, out, client, env, io, remote: platform }) {
     const name = args.positional[0];
     if (!name) throw new ValidationError('give the app a name: wharf create NAME');
     const app = await client().createApp(name);
     let remote: string | null = null;
-    if (inGitRepo() && !args.flags.has('no-remote')) remote = setGitRemote(app.name, env);
+    const linkRepo = inGitRepo(io.cwd) && !args.flags.has('no-remote');
+    if (linkRepo && platform().kind === 'aws') {
+      // AWS has no git server to add as a remote: the repo remembers the app in its config
+      execFileSync('git', ['config', 'wharf.app', app.name], { cwd: io.cwd });
+    } else if (linkRepo) remote = setGitRemote(app.name, env, io.cwd);
     out.data({ ...app, remote }, () => `${app.name}\n`);
     if (remote) out.progress(`-----> git remote wharf added: deploy with \`git push wharf main\``);
+    else if (linkRepo)
+      out.progress(
+        `-----> This repo deploys to ${app.name}: \`wharf deploy\`, or builds on each push to a git host after \`wharf webhook\``,
+      );
     return 0;
   },
 };
@@ -93,11 +104,11 @@ export const destroy: Command = {
 export const remote: Command = {
   usage: 'wharf remote [-a APP]',
   summary: 'point the `wharf` git remote of this repo at the app (after the API moved, say)',
-  async run({ out, client, app, env }) {
+  async run({ out, client, app, env, io }) {
     const name = app();
     await client().appInfo(name);
-    if (!inGitRepo()) throw new ValidationError('run this inside the git repo of the app');
-    const url = setGitRemote(name, env);
+    if (!inGitRepo(io.cwd)) throw new ValidationError('run this inside the git repo of the app');
+    const url = setGitRemote(name, env, io.cwd);
     out.data({ app: name, remote: url }, () => `${url}\n`);
     return 0;
   },

@@ -34,10 +34,16 @@ export const build: Command = {
 export const deploy: Command = {
   usage: 'wharf deploy [-a APP]',
   summary: 'build and deploy `git archive HEAD` without a push',
-  async run({ out, client, app }) {
+  async run(ctx) {
+    const { out, client, app, io } = ctx;
     const name = app();
-    const rev = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    const child = spawn('git', ['archive', '--format=tar', 'HEAD'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const remote = ctx.remote();
+    if (remote.kind === 'aws') return (await import('../aws/deploy.ts')).deployOnAws(ctx, remote, name);
+    const rev = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: io.cwd, encoding: 'utf8' }).trim();
+    const child = spawn('git', ['archive', '--format=tar', 'HEAD'], {
+      cwd: io.cwd,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const chunks: Buffer[] = [];
     for await (const c of child.stdout) chunks.push(c as Buffer);
     const tar = Buffer.concat(chunks);
@@ -48,7 +54,7 @@ export const deploy: Command = {
       if ('error' in frame) failed = true;
       if ('result' in frame) result = frame.result;
       const text = formatFrame(frame);
-      if (text) process.stderr.write(text);
+      if (text) io.stderr.write(text);
     });
     if (result) out.data(result, () => '');
     return failed ? 1 : 0;

@@ -9,7 +9,8 @@ function formatLine(l: LogLine): string {
 export const log: Command = {
   usage: 'wharf log [-f] [-p TYPE] [-i INSTANCE] [-n LINES] [-a APP]',
   summary: 'show (and follow) the app log: instances, builds, platform events',
-  async run({ args, out, client, app }) {
+  async run(ctx) {
+    const { args, out, client, app, io } = ctx;
     const source = args.flags.get('process');
     const instance = args.flags.get('instance');
     const n = args.flags.get('lines');
@@ -18,7 +19,12 @@ export const log: Command = {
       ...(typeof instance === 'string' ? { instance } : {}),
       ...(typeof n === 'string' ? { lines: Number(n) } : {}),
     };
-    const write = (l: LogLine) => process.stdout.write(out.json ? `${JSON.stringify(l)}\n` : formatLine(l));
+    const write = (l: LogLine) => io.stdout.write(out.json ? `${JSON.stringify(l)}\n` : formatLine(l));
+    const remote = ctx.remote();
+    if (args.flags.has('follow') && remote.kind === 'aws') {
+      await (await import('../aws/follow.ts')).followLogs(ctx, remote, app(), q, write);
+      return 0;
+    }
     if (args.flags.has('follow')) {
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
@@ -40,14 +46,20 @@ export const log: Command = {
 export const events: Command = {
   usage: 'wharf events [-f] [-a APP]',
   summary: 'list (and follow) platform events',
-  async run({ args, out, client, env }) {
+  async run(ctx) {
+    const { args, out, client, env, io } = ctx;
     const a =
       typeof args.flags.get('app') === 'string' ? (args.flags.get('app') as string) : env['WHARF_APP'];
     const q = a ? { app: a } : {};
     const write = (e: { seq: number; at: string; app: string | null; type: string; data: unknown }) =>
-      process.stdout.write(
+      io.stdout.write(
         out.json ? `${JSON.stringify(e)}\n` : `${e.at} ${e.app ?? '-'} ${e.type} ${JSON.stringify(e.data)}\n`,
       );
+    // API Gateway cannot stream: on AWS, -f polls for the events after the last one seen
+    if (args.flags.has('follow') && ctx.remote().kind === 'aws') {
+      await (await import('../aws/follow.ts')).followEvents(ctx, q, write);
+      return 0;
+    }
     if (args.flags.has('follow')) {
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());

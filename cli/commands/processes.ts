@@ -117,17 +117,22 @@ export const restart: Command = {
 export const run: Command = {
   usage: 'wharf run [-a APP] [--] CMD…',
   summary: 'run a one-off instance of the current release; its exit code is passed on',
-  async run({ args, client, app }) {
+  async run(ctx) {
+    const { args, client, app, io } = ctx;
     const words = args.rest.length ? args.rest : args.positional;
     if (words.length === 0) throw new ValidationError('give a command: wharf run -- CMD…');
+    const remote = ctx.remote();
+    if (remote.kind === 'aws') {
+      return (await import('../aws/run.ts')).runOnAws(ctx, remote, app(), words.join(' '));
+    }
     let status = 1;
     await client().run(app(), words.join(' '), (frame) => {
-      if ('out' in frame) process.stdout.write(`${frame.out}\n`);
-      else if ('err' in frame) process.stderr.write(`${frame.err}\n`);
+      if ('out' in frame) io.stdout.write(`${frame.out}\n`);
+      else if ('err' in frame) io.stderr.write(`${frame.err}\n`);
       else if ('exit' in frame) status = frame.exit.status ?? 128;
       else {
         const text = formatFrame(frame);
-        if (text) process.stderr.write(text);
+        if (text) io.stderr.write(text);
       }
     });
     return status;

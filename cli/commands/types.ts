@@ -1,14 +1,26 @@
 import type { WharfClient } from '../../api/client.ts';
 import type { ParsedArgs } from '../args.ts';
 import type { Out } from '../output.ts';
+import type { Remote } from '../remote.ts';
+
+/** Where a CLI run reads and writes: the process's by default, a test's when run in process. */
+export interface Io {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
 
 export interface CommandContext {
   readonly args: ParsedArgs;
   readonly out: Out;
   readonly client: () => WharfClient;
-  /** the app from -a, WHARF_APP or the `wharf` git remote */
+  /** the app from -a, WHARF_APP or the repo's git config */
   readonly app: () => string;
   readonly env: NodeJS.ProcessEnv;
+  /** the platform: local (`wharf up`) or AWS (`wharf login --aws`) */
+  readonly remote: () => Remote;
+  readonly io: Io;
 }
 
 export interface Command {
