@@ -93,6 +93,8 @@ export interface DeploymentChange {
   readonly processType: string;
   readonly outcome: 'in-progress' | 'completed' | 'failed';
   readonly reason: string;
+  /** `ecs-svc/…`: which rollout of the service the event is about */
+  readonly deploymentId?: string;
 }
 
 export function parseDeploymentEvent(
@@ -109,5 +111,6 @@ export function parseDeploymentEvent(
       : name === 'SERVICE_DEPLOYMENT_FAILED'
         ? 'failed'
         : 'in-progress';
-  return { ...names, outcome, reason: event.detail?.reason ?? '' };
+  const deploymentId = event.detail?.deploymentId;
+  return { ...names, outcome, reason: event.detail?.reason ?? '', ...(deploymentId ? { deploymentId } : {}) };
 }

@@ -126,7 +126,7 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
         const registry = await this.o.discovery.ensureService(appName, type);
         await this.o.discovery.ensureLeaderService(appName, type);
         const desiredCount = artifact ? (formation.processes[type] ?? 0) : 0;
-        const { taskDefinitionArn } = await this.o.scheduler.deployService({
+        const { taskDefinitionArn, deploymentId } = await this.o.scheduler.deployService({
           spec: this.spec(release, artifact, type),
           desiredCount,
           // Application Auto Scaling owns the count of an autoscaled service
@@ -139,7 +139,11 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
         steps.push({
           name: stepName(type),
           ms: 0,
-          detail: desiredCount === 0 ? 'complete' : `pending ${taskDefinitionArn}`,
+          // the ECS deployment id lets a late event of an older rollout be told apart
+          detail:
+            desiredCount === 0
+              ? 'complete'
+              : `pending ${taskDefinitionArn}${deploymentId ? ` ${deploymentId}` : ''}`,
         });
       }
     } catch (e) {
@@ -175,15 +179,25 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
     return all.filter((d) => d.status === 'running').at(-1) ?? null;
   }
 
-  /** An ECS service deployment finished (or failed) for one process type. */
+  /**
+   * An ECS service deployment finished (or failed) for one process type. An event of
+   * another ECS deployment than the one this rollout started (a late event of an older
+   * rollout, reordered) changes nothing.
+   */
   async onServiceDeployment(
     app: string,
     processType: string,
     outcome: 'completed' | 'failed',
     reason: string,
+    ecsDeploymentId?: string,
   ): Promise<Deployment | null> {
     const deployment = await this.running(app);
     if (!deployment) return null;
+    const step = deployment.steps.find(
+      (s) => s.name === stepName(processType) && s.detail?.startsWith('pending'),
+    );
+    const started = step?.detail?.split(' ')[2];
+    if (started && ecsDeploymentId && started !== ecsDeploymentId) return deployment;
     const steps = deployment.steps.map((s) =>
       s.name === stepName(processType) && s.detail?.startsWith('pending')
         ? {
@@ -217,7 +231,7 @@ export class EcsReleaseDeployer implements ReleaseDeployer {
     const deployment = await this.running(app);
     if (!deployment || !taskDefinitionArn) return;
     const mine = deployment.steps.some(
-      (s) => s.name === stepName(processType) && s.detail === `pending ${taskDefinitionArn}`,
+      (s) => s.name === stepName(processType) && s.detail?.split(' ')[1] === taskDefinitionArn,
     );
     if (!mine || deployment.steps.some((s) => s.name === 'task-stopped' && s.detail?.includes(taskId)))
       return;

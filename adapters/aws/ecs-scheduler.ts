@@ -18,6 +18,7 @@ import {
   type Task,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { createHash } from 'node:crypto';
 import type { Instance } from '../../core/domain.ts';
 import { NotFoundError, ValidationError, WharfError } from '../../core/errors.ts';
 import type { InstanceSpec, Scheduler } from '../../core/ports.ts';
@@ -112,8 +113,13 @@ export class EcsScheduler implements Scheduler {
     return arn;
   }
 
-  /** Creates the process type's service, or rolls it to the new task definition. */
-  async deployService(d: ServiceDeployment): Promise<{ taskDefinitionArn: string; created: boolean }> {
+  /**
+   * Creates the process type's service, or rolls it to the new task definition. Returns the
+   * ECS deployment that rolls it (its id is what ECS deployment events name), when ECS says.
+   */
+  async deployService(
+    d: ServiceDeployment,
+  ): Promise<{ taskDefinitionArn: string; created: boolean; deploymentId: string | null }> {
     const { app, processType } = d.spec;
     const name = ecsName(app, processType, this.o.namePrefix);
     const taskDefinition = await this.registerTaskDefinition(d.spec, d.health, d.size);
@@ -144,7 +150,7 @@ export class EcsScheduler implements Scheduler {
         : {}),
     };
     if (!existing || existing.status === 'INACTIVE') {
-      await this.call(`create service ${name}`, () =>
+      const created = await this.call(`create service ${name}`, () =>
         this.o.client.send(
           new CreateServiceCommand({
             ...common,
@@ -154,19 +160,23 @@ export class EcsScheduler implements Scheduler {
             propagateTags: 'TASK_DEFINITION',
             enableECSManagedTags: true,
             // Idempotent across retried events: the same token returns the same service.
-            clientToken: `${name}-${d.spec.releaseVersion}`.slice(0, 36),
+            // Hashed: ECS allows 36 characters, and a cut name could repeat another's.
+            clientToken: createHash('sha256')
+              .update(`${name}\n${d.spec.releaseVersion}`)
+              .digest('hex')
+              .slice(0, 36),
           }),
         ),
       );
-      return { taskDefinitionArn: taskDefinition, created: true };
+      return { taskDefinitionArn: taskDefinition, created: true, deploymentId: primaryDeployment(created) };
     }
     const { desiredCount: _count, ...keepCount } = common;
-    await this.call(`update service ${name}`, () =>
+    const updated = await this.call(`update service ${name}`, () =>
       this.o.client.send(
         new UpdateServiceCommand({ ...(d.keepDesiredCount ? keepCount : common), service: name }),
       ),
     );
-    return { taskDefinitionArn: taskDefinition, created: false };
+    return { taskDefinitionArn: taskDefinition, created: false, deploymentId: primaryDeployment(updated) };
   }
 
   async describeService(app: string, processType: string) {
@@ -391,4 +401,11 @@ export function taskToInstance(task: Task | Record<string, unknown>, namePrefix?
     exitStatus: container?.exitCode ?? null,
     oneOff: t.startedBy === 'wharf-run',
   };
+}
+
+/** The PRIMARY deployment of a service CreateService or UpdateService returned (mocks may return nothing). */
+function primaryDeployment(
+  out: { service?: { deployments?: { id?: string; status?: string }[] } } | undefined,
+): string | null {
+  return out?.service?.deployments?.find((x) => x.status === 'PRIMARY')?.id ?? null;
 }

@@ -22,7 +22,13 @@ export async function handleEcsEvent(deps: EcsEventDeps, event: EcsEvent): Promi
     const change = parseDeploymentEvent(event, deps.namePrefix);
     if (!change) return 'ignored: not a Wharf service';
     if (change.outcome === 'in-progress') return 'deployment in progress';
-    await deps.deployer.onServiceDeployment(change.app, change.processType, change.outcome, change.reason);
+    await deps.deployer.onServiceDeployment(
+      change.app,
+      change.processType,
+      change.outcome,
+      change.reason,
+      change.deploymentId,
+    );
     return `deployment ${change.outcome}`;
   }
   const change = parseTaskEvent(event, deps.namePrefix);

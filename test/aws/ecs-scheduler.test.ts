@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -125,7 +126,14 @@ describe('EcsScheduler', () => {
 
   it('creates a missing service with rolling deploys, circuit breaker, 100/200 %, Cloud Map and the target group', async () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ reason: 'MISSING' }] });
-    ecs.on(CreateServiceCommand).resolves({});
+    ecs.on(CreateServiceCommand).resolves({
+      service: {
+        deployments: [
+          { id: 'ecs-svc/7', status: 'PRIMARY' },
+          { id: 'ecs-svc/6', status: 'ACTIVE' },
+        ],
+      },
+    });
     const out = await scheduler().deployService({
       spec,
       desiredCount: 2,
@@ -133,7 +141,7 @@ describe('EcsScheduler', () => {
       targetGroupArns: ['arn:tg'],
       registryArn: 'arn:cm',
     });
-    expect(out).toEqual({ taskDefinitionArn: TD_ARN, created: true });
+    expect(out).toEqual({ taskDefinitionArn: TD_ARN, created: true, deploymentId: 'ecs-svc/7' });
     expect(ecs.commandCalls(CreateServiceCommand)[0]!.args[0].input).toEqual({
       cluster: 'wharf',
       serviceName: 'wharf-shop_web',
@@ -159,7 +167,8 @@ describe('EcsScheduler', () => {
       healthCheckGracePeriodSeconds: 10,
       propagateTags: 'TASK_DEFINITION',
       enableECSManagedTags: true,
-      clientToken: 'wharf-shop_web-3',
+      // a hash of service name and release: at most 36 characters, never a cut name
+      clientToken: createHash('sha256').update('wharf-shop_web\n3').digest('hex').slice(0, 36),
     });
   });
 
@@ -177,7 +186,7 @@ describe('EcsScheduler', () => {
       desiredCount: 1,
       health: null,
     });
-    expect(out.created).toBe(false);
+    expect(out).toMatchObject({ created: false, deploymentId: null });
     const calls = ecs.commandCalls(UpdateServiceCommand);
     expect(calls).toHaveLength(3);
     expect(calls[2]!.args[0].input).toMatchObject({
