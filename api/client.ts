@@ -316,8 +316,9 @@ function toError(status: number, data: unknown, raw: string): WharfError {
         : status === 404
           ? 'not_found'
           : 'internal';
-  // API Gateway answers its own refusals as {"message": "..."}
-  const gateway = (data as { message?: unknown } | undefined)?.message;
+  // API Gateway answers its own refusals as {"message": "..."} (REST APIs: "Message")
+  const said = data as { message?: unknown; Message?: unknown } | undefined;
+  const gateway = said?.message ?? said?.Message;
   const message =
     typeof err?.message === 'string'
       ? err.message
