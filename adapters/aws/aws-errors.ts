@@ -78,6 +78,10 @@ export function translateAwsError(e: unknown, what: string): Error {
     case 'ResourceExistsException':
     case 'ServiceAlreadyExists':
     case 'DuplicateTargetGroupName':
+    // SDK v3 names ELB's errors with the Exception suffix; the wire codes lack it
+    case 'DuplicateTargetGroupNameException':
+    case 'PriorityInUseException':
+    case 'PriorityInUse':
       return new ConflictError(`${what}: changed or created concurrently (${name}); retry the request`, {
         cause: e,
       });
@@ -89,6 +93,10 @@ export function translateAwsError(e: unknown, what: string): Error {
     case 'TargetGroupNotFound':
     case 'RuleNotFound':
     case 'ListenerNotFound':
+    case 'TargetGroupNotFoundException':
+    case 'RuleNotFoundException':
+    case 'ListenerNotFoundException':
+    case 'InstanceNotFound':
     case 'ClusterNotFoundException':
     case 'ServiceNotFoundException':
       return new NotFoundError(`${what}: not found in AWS (${name})`, { cause: e });

@@ -70,6 +70,11 @@ describe('AWS error edge', () => {
     expect(translateAwsError(named('ResourceNotFoundException'), 'x')).toBeInstanceOf(NotFoundError);
     expect(translateAwsError(named('ServiceNotFoundException'), 'x')).toBeInstanceOf(NotFoundError);
     expect(translateAwsError(named('InvalidParameterException'), 'x')).toBeInstanceOf(ValidationError);
+    // ELB's errors as SDK v3 names them, and as the wire codes
+    for (const n of ['TargetGroupNotFoundException', 'RuleNotFound', 'ListenerNotFoundException']) {
+      expect(translateAwsError(named(n), 'x')).toBeInstanceOf(NotFoundError);
+    }
+    expect(translateAwsError(named('PriorityInUseException'), 'x')).toBeInstanceOf(ConflictError);
     expect((translateAwsError(named('AccessDeniedException'), 'x') as WharfError).code).toBe('forbidden');
     expect((translateAwsError(named('Boom'), 'x') as WharfError).code).toBe('internal');
     const mine = new ConflictError('already');
