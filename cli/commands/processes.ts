@@ -121,12 +121,11 @@ export const run: Command = {
     const { args, client, app, io } = ctx;
     const words = args.rest.length ? args.rest : args.positional;
     if (words.length === 0) throw new ValidationError('give a command: wharf run -- CMD…');
+    const command = shellCommand(words);
     const remote = ctx.remote();
-    if (remote.kind === 'aws') {
-      return (await import('../aws/run.ts')).runOnAws(ctx, remote, app(), words.join(' '));
-    }
+    if (remote.kind === 'aws') return (await import('../aws/run.ts')).runOnAws(ctx, remote, app(), command);
     let status = 1;
-    await client().run(app(), words.join(' '), (frame) => {
+    await client().run(app(), command, (frame) => {
       if ('out' in frame) io.stdout.write(`${frame.out}\n`);
       else if ('err' in frame) io.stderr.write(`${frame.err}\n`);
       else if ('exit' in frame) status = frame.exit.status ?? 128;
@@ -138,3 +137,13 @@ export const run: Command = {
     return status;
   },
 };
+
+/**
+ * The words after `--` as one `bash -c` string: one word is taken as a command line
+ * (`wharf run 'npm test && npm run lint'`); several are quoted where the shell would split
+ * or expand them, so `wharf run -- node -e 'process.exit(3)'` runs what was typed.
+ */
+export function shellCommand(words: readonly string[]): string {
+  if (words.length === 1) return words[0]!;
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(' ');
+}
