@@ -135,15 +135,39 @@ describe('Node.js built-in shortcuts', { timeout: 240_000 }, () => {
     expect(existsSync(path.join(app, 'node_modules/escape-string-regexp'))).toBe(false);
   });
 
-  it('prunes devDependencies when there are some', async () => {
+  it('installs without devDependencies when no build script could use them', async () => {
     const src = lockedApp(
-      { dependencies: { ms: '2.1.3' }, devDependencies: { 'escape-string-regexp': '4.0.0' } },
+      {
+        dependencies: { ms: '2.1.3' },
+        devDependencies: { 'escape-string-regexp': '4.0.0' },
+        scripts: { start: 'node server.js', 'heroku-cleanup': 'ls node_modules > cleanup.txt' },
+      },
+      PATH,
+    );
+    const b = buildOptions(src, { path: PATH });
+    const r = await runBuild(b.opts);
+    expect(b.lines).toContain('       No build script: installing without devDependencies');
+    expect(b.lines).toContain('       Skipping (devDependencies were not installed)');
+    const app = extractSlug(r.slugPath);
+    expect(readFileSync(path.join(app, 'cleanup.txt'), 'utf8')).toBe('ms\n');
+    expect(existsSync(path.join(app, 'node_modules/escape-string-regexp'))).toBe(false);
+    expect(await startAndGet(app, r.processTypes.web!, {}, PATH)).toBe('up production');
+  });
+
+  it('installs devDependencies for the build and prunes them after', async () => {
+    const src = lockedApp(
+      {
+        dependencies: { ms: '2.1.3' },
+        devDependencies: { 'escape-string-regexp': '4.0.0' },
+        scripts: { build: 'node -e "require(\'escape-string-regexp\')" && echo built > built.txt' },
+      },
       PATH,
     );
     const b = buildOptions(src, { path: PATH });
     const r = await runBuild(b.opts);
     expect(b.lines.some((l) => l.includes('Skipping ('))).toBe(false);
     const app = extractSlug(r.slugPath);
+    expect(readFileSync(path.join(app, 'built.txt'), 'utf8')).toBe('built\n');
     expect(existsSync(path.join(app, 'node_modules/ms/package.json'))).toBe(true);
     expect(existsSync(path.join(app, 'node_modules/escape-string-regexp'))).toBe(false);
   });

@@ -31,6 +31,15 @@ inspect_build() {
 
 has_script() { [[ "$pkg_scripts" == *" $1 "* ]]; }
 
+# Nothing in this build can use devDependencies, and they would be pruned: production, no
+# build script, no install script (e.g. a postinstall that compiles with them).
+# heroku-prebuild runs before the install and heroku-cleanup after the prune: neither sees them.
+dev_deps_unused() {
+  [[ -n "$pkg_has_dev_deps" && -z "$pkg_install_scripts" && "$NODE_ENV" == "production" ]] &&
+    [[ "$NPM_CONFIG_PRODUCTION" != "false" && "$YARN_PRODUCTION" != "false" ]] &&
+    ! has_script heroku-postbuild && ! has_script build
+}
+
 # npm, yarn or pnpm, chosen by the lockfile; two lockfiles are ambiguous and fail.
 detect_package_manager() {
   local found=()

@@ -128,6 +128,7 @@ const vars = {
   pkg_package_manager: str(pkg.packageManager),
   pkg_scripts: ` ${Object.keys(scripts).join(' ')} `,
   pkg_has_dev_deps: nonEmpty(pkg.devDependencies) ? '1' : '',
+  pkg_install_scripts: INSTALL_SCRIPTS.some((n) => scripts[n]) ? '1' : '',
   npm_nothing_to_install: npmNothingToInstall() ? '1' : '',
 };
 process.stdout.write(
