@@ -52,6 +52,22 @@ const SETTINGS: Record<
   },
 };
 
+/** The entry file of each handler in `directory`; refuses a folder that lacks one. */
+export function functionEntries(directory: string): Record<FunctionKey, string> {
+  const entries = {} as Record<FunctionKey, string>;
+  for (const key of Object.keys(FUNCTION_ENTRIES) as FunctionKey[]) {
+    const entry = path.join(directory, FUNCTION_ENTRIES[key]);
+    if (!fs.existsSync(entry)) {
+      throw new WharfConfigError(
+        'functionsDirectory',
+        `${entry} does not exist: point functionsDirectory at the folder holding ${Object.values(FUNCTION_ENTRIES).join(', ')}`,
+      );
+    }
+    entries[key] = entry;
+  }
+  return entries;
+}
+
 export interface WharfFunctionsProps {
   readonly name: string;
   readonly directory: string;
@@ -97,13 +113,7 @@ export class WharfFunctions extends Construct {
 
   private makeFunction(key: FunctionKey, props: WharfFunctionsProps) {
     const settings = SETTINGS[key];
-    const entry = path.join(props.directory, FUNCTION_ENTRIES[key]);
-    if (!fs.existsSync(entry)) {
-      throw new WharfConfigError(
-        'functionsDirectory',
-        `${entry} does not exist: point functionsDirectory at the folder holding ${Object.values(FUNCTION_ENTRIES).join(', ')}`,
-      );
-    }
+    const entry = functionEntries(props.directory)[key];
     const functionName = `${props.name}-${settings.id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`;
     const logGroup = new logs.LogGroup(this, `${settings.id}Logs`, {
       logGroupName: `/aws/lambda/${functionName}`,

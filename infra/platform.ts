@@ -6,7 +6,7 @@ import { WharfCluster } from './cluster.ts';
 import { type ControlPlaneScope, controlPlaneGrants, webhookGrants } from './control-plane-policy.ts';
 import { NAME_PREFIXES } from './deploy-settings.ts';
 import { WharfEventRules } from './event-rules.ts';
-import { type FunctionKey, WharfFunctions } from './functions.ts';
+import { type FunctionKey, functionEntries, WharfFunctions } from './functions.ts';
 import { WharfHttpApi } from './http-api.ts';
 import { acknowledgeGeneratedWildcards, allow } from './iam.ts';
 import { WharfLoadBalancers } from './load-balancers.ts';
@@ -48,6 +48,8 @@ export class WharfPlatform extends Construct {
   constructor(scope: Construct, id: string, props: WharfPlatformProps = {}) {
     super(scope, id);
     const s = resolveWharfProps(props);
+    // Before any synth work (the resource templates take seconds): a wrong folder fails at once.
+    functionEntries(s.functionsDirectory);
     this.settings = s;
     Tags.of(this).add('wharf:platform', s.name);
 
