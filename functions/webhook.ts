@@ -5,6 +5,9 @@ import { lambdaHandler } from './lib/handler.ts';
 import { flushAfter, httpErrors, requestId } from './lib/middleware.ts';
 import { getPlatform, logger } from './lib/platform.ts';
 import { handleWebhook } from './lib/webhook-handler.ts';
+// Every signed delivery reads the app's webhook secret: Secrets Manager loads with this
+// handler, not on the first delivery (the platform loads it through import() elsewhere).
+import './lib/lazy/secrets.ts';
 
 async function webhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const p = getPlatform();

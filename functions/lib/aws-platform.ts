@@ -3,14 +3,11 @@
  * control plane on top. Built once per container (module scope) and reused by warm
  * invocations.
  */
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlbLeaderTargets } from '../../adapters/aws/alb-leader-targets.ts';
 import type { AlbRouter } from '../../adapters/aws/alb-router.ts';
 import type { CloudMapDiscovery } from '../../adapters/aws/cloudmap-discovery.ts';
-import { CloudWatchLogStore } from '../../adapters/aws/cloudwatch-log-store.ts';
 import type { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
 import { DynamoLeaderStore } from '../../adapters/aws/dynamo-leader-store.ts';
 import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
@@ -19,12 +16,13 @@ import type { EcsScheduler } from '../../adapters/aws/ecs-scheduler.ts';
 import { LeaderKeeper } from '../../adapters/aws/leader-keeper.ts';
 import type { CloudFormationResourceProvisioner } from '../../adapters/aws/resources/provisioner.ts';
 import type { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
-import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
+import type { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import { ControlPlane } from '../../core/control-plane.ts';
 import { DEFAULT_SETTINGS } from '../../core/deps.ts';
 import type { ResourceProvisioner } from '../../core/ports.ts';
 import type { AwsConfig } from './config.ts';
-import { lazy } from './lazy.ts';
+import { lazy, once } from './lazy.ts';
+import { LazyLogStore } from './lazy-log-store.ts';
 import { LambdaEventBus, ecsHealthProbe, lambdaClock, lambdaIds } from './system.ts';
 
 export interface AwsPlatform {
@@ -33,7 +31,7 @@ export interface AwsPlatform {
   readonly store: DynamoStateStore;
   readonly secrets: SecretsManagerStore;
   readonly artifacts: S3ArtifactStore;
-  readonly logs: CloudWatchLogStore;
+  readonly logs: LazyLogStore;
   readonly ecs: EcsScheduler;
   readonly discovery: CloudMapDiscovery;
   readonly router: AlbRouter;
@@ -53,30 +51,32 @@ export function createAwsPlatform(
   });
   const table = { client: doc, tableName: config.table };
   const store = new DynamoStateStore({ client: doc, tableName: config.table });
-  const secrets = new SecretsManagerStore({
-    client: new SecretsManagerClient({ region }),
-    prefix: config.secretsPrefix,
-  });
-  const logs = new CloudWatchLogStore({
-    client: new CloudWatchLogsClient({ region }),
-    groupPrefix: config.logGroupPrefix,
-  });
+  // Secrets and logs load on first use too: most invocations read no secret and write no log line.
+  const loadSecrets = once(async () =>
+    (await import('./lazy/secrets.ts')).makeSecretStore(region, config.secretsPrefix),
+  );
+  const secrets = lazy<SecretsManagerStore>(loadSecrets);
+  const logs = new LazyLogStore(async () =>
+    (await import('./lazy/logs.ts')).makeLogStore(region, config.logGroupPrefix),
+  );
   // The rest load on first use (lazy.ts): each handler's cold start pays for its own clients only.
   const artifacts = lazy<S3ArtifactStore>(async () =>
     (await import('./lazy/artifacts.ts')).makeArtifactStore(region, config.bucket, config.repository),
   );
   const ecs = lazy<EcsScheduler>(
-    async () =>
-      (await import('./lazy/ecs.ts')).makeEcsScheduler(region, {
+    async () => {
+      const secretStore = await loadSecrets();
+      return (await import('./lazy/ecs.ts')).makeEcsScheduler(region, {
         cluster: config.cluster,
         subnets: config.subnets,
         securityGroups: config.taskSecurityGroup ? [config.taskSecurityGroup] : [],
         executionRoleArn: config.executionRoleArn,
         taskRoleArn: config.taskRoleArn,
         logGroupPrefix: config.logGroupPrefix,
-        secretArn: (name) => secrets.secretId(name),
+        secretArn: (name) => secretStore.secretId(name),
         namePrefix: config.name,
-      }),
+      });
+    },
     // Task changes reach a Lambda as events, never through a subscription.
     { onChange: () => () => {}, emit: () => {} },
   );
@@ -109,8 +109,12 @@ export function createAwsPlatform(
       bucket: config.bucket,
       repositoryUri: config.repository,
       logGroupPrefix: config.logGroupPrefix,
-      gitTokenSecret: async (app) =>
-        (await secrets.get(`git-token/${app}`)) !== null ? secrets.secretId(`git-token/${app}`) : null,
+      gitTokenSecret: async (app) => {
+        const secretStore = await loadSecrets();
+        return (await secretStore.get(`git-token/${app}`)) !== null
+          ? secretStore.secretId(`git-token/${app}`)
+          : null;
+      },
     }),
   );
   const resources = lazy<CloudFormationResourceProvisioner>(

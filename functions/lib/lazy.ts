@@ -20,3 +20,12 @@ export function lazy<T extends object>(load: () => Promise<T>, sync: Partial<T> 
     },
   });
 }
+
+/** One load shared by every caller: a port loaded through lazy() and read directly elsewhere makes one client. */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | null = null;
+  return () => {
+    loading ??= load();
+    return loading;
+  };
+}
