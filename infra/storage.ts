@@ -18,7 +18,7 @@ export interface WharfStorageProps {
 export class WharfStorage extends Construct {
   /** Single table: pk/sk, GSI `gsi1` (gsi1pk/gsi1sk), TTL `expiresAt`. */
   readonly table: dynamodb.Table;
-  /** Sources (`sources/`), slugs (`slugs/`), build caches (`cache/`), resource templates (`templates/`). */
+  /** Sources (`sources/`), slugs (`slugs/`), build caches (`cache/`). */
   readonly bucket: s3.Bucket;
   /** Load balancer and bucket access logs. */
   readonly logBucket: s3.Bucket;
