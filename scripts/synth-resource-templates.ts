@@ -1,6 +1,7 @@
 /**
- * Synthesizes the resource templates (infra/resources) to `<outDir>/<provider>.json` at
- * build time; the control plane passes them to CreateStack (adapters/aws/resources).
+ * Synthesizes the resource templates (infra/resources) to `<outDir>/<provider>.json`. The
+ * platform stack ships them in the functions' code by itself; this is for a look, or for
+ * an upload to S3 when WHARF_RESOURCE_TEMPLATES_URL points the control plane at a bucket.
  * Usage: node scripts/synth-resource-templates.ts [outDir]   (default cdk.out/resource-templates)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
