@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform } from '../../local/platform.ts';
 import { dataDir } from '../config.ts';
 import type { Command } from './types.ts';
 
@@ -20,6 +19,8 @@ export const up: Command = {
       typeof args.flags.get('data-dir') === 'string' ? (args.flags.get('data-dir') as string) : dataDir(env);
     const t0 = Date.now();
     out.progress(`-----> Starting Wharf in ${dir}`);
+    // the whole platform (SQLite, supervisor, router, builds) loads only for `up`: other commands start fast
+    const { startPlatform } = await import('../../local/platform.ts');
     const platform = await startPlatform({
       dataDir: dir,
       apiPort: port(args.flags.get('api-port'), 7070, 'api-port'),

@@ -144,14 +144,13 @@ export async function seedRelease(app: string, processes: Record<string, string>
   }));
 }
 
-/** Live Tail's response stream: a session start, then one update per batch of lines. */
+/** Live Tail's response stream: a session start, then one update per batch, `after` each. */
 export async function* liveTailStream(
   batches: ReadonlyArray<ReadonlyArray<{ stream: string; message: string; timestamp: number }>>,
-  between: () => Promise<void> = async () => {},
+  after: (batch: number) => Promise<void> = async () => {},
 ) {
   yield { sessionStart: { requestId: 'r-1', sessionId: 's-1' } };
-  for (const batch of batches) {
-    await between();
+  for (const [i, batch] of batches.entries()) {
     yield {
       sessionUpdate: {
         sessionMetadata: { sampled: false },
@@ -164,5 +163,6 @@ export async function* liveTailStream(
         })),
       },
     };
+    await after(i);
   }
 }

@@ -54,10 +54,19 @@ describe('wharf on AWS without credentials', () => {
 
   it('names the profile when a named profile has none', async () => {
     const env = { ...process.env, WHARF_HOME: join(home, 'h') };
-    const r = await wharf(['login', '--aws', gateway.url, '--region', 'eu-west-1', '--profile', 'nobody'], {
-      env,
-      cwd: home,
-    });
+    const keys = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] };
+    delete process.env['AWS_ACCESS_KEY_ID'];
+    delete process.env['AWS_SECRET_ACCESS_KEY'];
+    let r: Awaited<ReturnType<typeof wharf>>;
+    try {
+      r = await wharf(['login', '--aws', gateway.url, '--region', 'eu-west-1', '--profile', 'nobody'], {
+        env,
+        cwd: home,
+      });
+    } finally {
+      process.env['AWS_ACCESS_KEY_ID'] = keys.id;
+      process.env['AWS_SECRET_ACCESS_KEY'] = keys.secret;
+    }
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('profile "nobody" gave none');
     expect(r.stderr).toContain('aws sso login --profile nobody');

@@ -82,7 +82,11 @@ export async function startGateway(
     denied,
     calls,
     refusals,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
