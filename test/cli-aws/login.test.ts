@@ -138,6 +138,60 @@ describe('wharf against an AWS API (SigV4)', () => {
     }
   });
 
+  it('webhook sets the secret and prints the URL for each git host; the local platform refuses it', async () => {
+    const aws = { WHARF_URL: gateway.url, WHARF_AWS: '1' };
+    const r = await run(['webhook', '-a', 'shop', '--json'], aws);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.secret).toMatch(/^[0-9a-f]{48}$/);
+    expect(out.urls).toEqual({
+      github: `${gateway.url}/webhooks/github/shop`,
+      gitlab: `${gateway.url}/webhooks/gitlab/shop`,
+      bitbucket: `${gateway.url}/webhooks/bitbucket/shop`,
+      gitea: `${gateway.url}/webhooks/gitea/shop`,
+    });
+    expect(await getPlatform().secrets.get('webhook/shop')).toBe(out.secret);
+
+    const chosen = await run(['webhook', '-a', 'shop', '--secret', 'a-secret-of-our-own'], aws);
+    expect(chosen.stdout).toContain('secret: a-secret-of-our-own');
+    expect(chosen.stdout).toContain(`GitHub:        ${gateway.url}/webhooks/github/shop`);
+    const short = await run(['webhook', '-a', 'shop', '--secret', 'short'], aws);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('at least 16 characters');
+
+    const local = await run(['webhook', '-a', 'shop'], { WHARF_URL: 'http://127.0.0.1:1', WHARF_TOKEN: 't' });
+    expect(local.code).toBe(1);
+    expect(local.stderr).toContain('git push wharf main');
+  });
+
+  it('events -f polls the events after the last one seen', async () => {
+    const { followEvents } = await import('../../cli/aws/follow.ts');
+    const { clientFor } = await import('../../cli/config.ts');
+    const remote = { kind: 'aws' as const, apiUrl: gateway.url, region: 'eu-west-1' };
+    const seen: { seq: number; type: string; app: string | null }[] = [];
+    const stop = new AbortController();
+    const following = followEvents(
+      { client: () => clientFor(remote), env: { WHARF_POLL_MS: '20' } } as never,
+      {},
+      (e) => seen.push(e),
+      stop.signal,
+    );
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(ok()).toBe(true);
+    };
+    await until(() => seen.length > 0);
+    const before = seen.length;
+    expect((await run(['create', 'later'], { WHARF_URL: gateway.url, WHARF_AWS: '1' })).code).toBe(0);
+    await until(() => seen.some((e) => e.app === 'later'));
+    stop.abort();
+    await following;
+    expect(seen.length).toBeGreaterThan(before);
+    const seqs = seen.map((e) => e.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+  });
+
   it('refuses a login that is not a URL, or has no region', async () => {
     const bad = await run(['login', '--aws', 'not a url']);
     expect(bad.code).toBe(1);
