@@ -35,7 +35,10 @@ async function writeTar(buildDir: string, file: string, signal?: AbortSignal) {
     [
       '-C',
       path.dirname(buildDir),
-      '-czf',
+      // gzip -1: about 3x faster than the default -6 for ~10 % more bytes; a slug with a
+      // vendored runtime (130 MB of node) packs in ~1.5 s of CPU instead of ~5 s
+      '--use-compress-program=gzip -1',
+      '-cf',
       file,
       '--owner=0',
       '--group=0',
