@@ -457,11 +457,8 @@ export function webhookGrants(s: ControlPlaneScope): Grant[] {
     {
       sid: 'WebhookSecrets',
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [
-        arnIn('secretsmanager', `secret:${s.secretsPrefix}webhooks/*`),
-        arnIn('secretsmanager', `secret:${s.secretsPrefix}git-tokens/*`),
-      ],
-      why: 'Webhook signing secrets and git tokens are secrets under these prefixes; AWS appends a random suffix.',
+      resources: [arnIn('secretsmanager', `secret:${s.secretsPrefix}${SECRET_NAMES.webhook}*`)],
+      why: "Each app's webhook signing secret is webhook/<app> (functions/webhook.ts); AWS appends a random suffix.",
     },
     {
       sid: 'PlatformKey',

@@ -59,6 +59,8 @@ export const SECRET_NAMES = {
   buildEnv: 'build-env/',
   /** `git-token/<app>`: the token that clones a private repository. */
   gitToken: 'git-token/',
+  /** `webhook/<app>`: the app's webhook signing secret (`PUT /apps/<app>/webhook`). */
+  webhook: 'webhook/',
 } as const;
 
 /**

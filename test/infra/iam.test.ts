@@ -230,4 +230,16 @@ describe('IAM: build secrets', () => {
       false,
     );
   });
+
+  it('lets the webhook read the signing secret under the name the code uses (webhook/<app>), and no other app secret', () => {
+    const read = patterns('secretsmanager:GetSecretValue', /WebhookRole/);
+    // functions/webhook.ts reads webhook/<app>; an older grant said webhooks/* and would have been denied
+    expect(read.some((p) => covers(p, secretArn(`${SECRET_NAMES.webhook}shop`)))).toBe(true);
+    for (const other of ['webhooks/shop', 'resources/shop-db', 'build-env/shop']) {
+      expect(
+        read.some((p) => covers(p, secretArn(other))),
+        other,
+      ).toBe(false);
+    }
+  });
 });
