@@ -23,6 +23,7 @@ export function lambdaEsbuildOptions() {
     banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
     alias: {
       '@aws-sdk/credential-provider-node': fileURLToPath(new URL('./env-credentials.ts', import.meta.url)),
+      'node:process': fileURLToPath(new URL('./shims/process.ts', import.meta.url)),
     },
   };
 }
