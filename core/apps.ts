@@ -91,9 +91,17 @@ export async function destroyApp(ctx: Ctx, name: string, confirm: boolean): Prom
       // the runtime's default: a final snapshot on AWS, nothing locally
       await ctx.provisioner.deprovision(resource, {});
     }
+    // Secrets named after the app would otherwise outlive it, and a new app of the same
+    // name would inherit its webhook secret and git token.
+    for (const secret of appSecretNames(name)) await ctx.secrets.delete(secret);
     await ctx.store.deleteApp(name);
     await ctx.discovery.remove(name);
   });
   await ctx.runtime.publishNow();
   await recordEvent(ctx, name, 'app.destroyed', { name });
+}
+
+/** The secrets the platform keeps per app (webhook signing secret, git token, build config). */
+export function appSecretNames(app: string): string[] {
+  return [`webhook/${app}`, `git-token/${app}`, `build-env/${app}`];
 }

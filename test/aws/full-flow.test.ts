@@ -26,6 +26,7 @@ import {
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  DeleteSecretCommand,
   GetSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -438,6 +439,7 @@ describe('AWS full flow', () => {
     ]);
 
     mocks.ecs.on(DeleteServiceCommand).resolves({});
+    mocks.secrets.on(DeleteSecretCommand).resolves({});
     mocks.cloudMap.on(ListInstancesCommand).resolves({ Instances: [] });
     mocks.cloudMap.on(DeleteCloudMapServiceCommand).resolves({});
     await p.store.deleteResource('shop', 'cache');
@@ -452,6 +454,12 @@ describe('AWS full flow', () => {
         .map((c) => c.args[0].input.service)
         .sort(),
     ).toEqual(['wharf-shop_web', 'wharf-shop_worker']);
+    // its secrets go with it: a new app of the same name must not inherit its webhook secret
+    expect(mocks.secrets.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input.SecretId)).toEqual([
+      'wharf/webhook/shop',
+      'wharf/git-token/shop',
+      'wharf/build-env/shop',
+    ]);
     // its Cloud Map services (instances, leader) go too
     expect(mocks.cloudMap.commandCalls(DeleteCloudMapServiceCommand).length).toBeGreaterThanOrEqual(2);
     expect(await p.store.getApp('shop')).toBeNull();
