@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { WharfClient } from '../../api/client.ts';
 import type { Build, Deployment, LogLine, Release } from '../../api/contract.ts';
 import { BuildFailedError, DeployFailedError, WharfError } from '../../core/errors.ts';
-import type { CommandContext } from '../commands/types.ts';
+import { type CommandContext, ioOf } from '../commands/types.ts';
 import type { AwsRemote } from '../remote.ts';
 import { BackgroundTail, SeenLines, pollInterval, sleep, tailApp } from './tail.ts';
 
@@ -54,7 +54,7 @@ function warnings(cwd: string, rev: string): string[] {
 }
 
 export async function deployOnAws(ctx: CommandContext, remote: AwsRemote, app: string): Promise<number> {
-  const cwd = ctx.io.cwd;
+  const cwd = ioOf(ctx).cwd;
   const client = ctx.client();
   let rev: string;
   try {
@@ -127,7 +127,7 @@ async function followBuild(
   // build output goes to stderr, as a local deploy prints it
   const print = (l: LogLine) => {
     seen.add(l);
-    ctx.io.stderr.write(`${l.text}\n`);
+    ioOf(ctx).stderr.write(`${l.text}\n`);
   };
   const tail = new BackgroundTail((signal) =>
     tailApp(client, remote, app, { source: 'build', instance: build.id }, print, signal),

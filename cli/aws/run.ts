@@ -5,7 +5,7 @@
  */
 import type { LogLine } from '../../api/contract.ts';
 import { WharfError } from '../../core/errors.ts';
-import type { CommandContext } from '../commands/types.ts';
+import { type CommandContext, ioOf } from '../commands/types.ts';
 import type { AwsRemote } from '../remote.ts';
 import { BackgroundTail, SeenLines, pollInterval, sleep, tailApp } from './tail.ts';
 
@@ -31,7 +31,7 @@ export async function runOnAws(
   const seen = new SeenLines();
   const print = (l: LogLine) => {
     seen.add(l);
-    ctx.io.stdout.write(`${l.text}\n`);
+    ioOf(ctx).stdout.write(`${l.text}\n`);
   };
   const query = { source: logs.source, instance: logs.instance };
   const tail = new BackgroundTail((signal) => tailApp(client, remote, app, query, print, signal));

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { ValidationError } from '../../core/errors.ts';
 import { endpoint } from '../config.ts';
 import { table } from '../output.ts';
-import type { Command } from './types.ts';
+import { type Command, ioOf, remoteOf } from './types.ts';
 
 function inGitRepo(cwd: string = process.cwd()): boolean {
   try {
@@ -32,13 +32,15 @@ export function setGitRemote(app: string, env: NodeJS.ProcessEnv, cwd: string = 
 export const create: Command = {
   usage: 'wharf create NAME',
   summary: 'create an app (and the `wharf` git remote when inside a git repo)',
-  async run({ args, out, client, env, io, remote: platform }) {
+  async run(ctx) {
+    const { args, out, client, env } = ctx;
+    const io = ioOf(ctx);
     const name = args.positional[0];
     if (!name) throw new ValidationError('give the app a name: wharf create NAME');
     const app = await client().createApp(name);
     let remote: string | null = null;
     const linkRepo = inGitRepo(io.cwd) && !args.flags.has('no-remote');
-    if (linkRepo && platform().kind === 'aws') {
+    if (linkRepo && remoteOf(ctx).kind === 'aws') {
       // AWS has no git server to add as a remote: the repo remembers the app in its config
       execFileSync('git', ['config', 'wharf.app', app.name], { cwd: io.cwd });
     } else if (linkRepo) remote = setGitRemote(app.name, env, io.cwd);
@@ -104,7 +106,9 @@ export const destroy: Command = {
 export const remote: Command = {
   usage: 'wharf remote [-a APP]',
   summary: 'point the `wharf` git remote of this repo at the app (after the API moved, say)',
-  async run({ out, client, app, env, io }) {
+  async run(ctx) {
+    const { out, client, app, env } = ctx;
+    const io = ioOf(ctx);
     const name = app();
     await client().appInfo(name);
     if (!inGitRepo(io.cwd)) throw new ValidationError('run this inside the git repo of the app');

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { ValidationError } from '../../core/errors.ts';
 import { formatFrame } from '../../api/frames.ts';
 import { table } from '../output.ts';
-import type { Command } from './types.ts';
+import { type Command, ioOf, remoteOf } from './types.ts';
 
 export const builds: Command = {
   usage: 'wharf builds [-a APP]',
@@ -35,9 +35,10 @@ export const deploy: Command = {
   usage: 'wharf deploy [-a APP]',
   summary: 'build and deploy `git archive HEAD` without a push',
   async run(ctx) {
-    const { out, client, app, io } = ctx;
+    const { out, client, app } = ctx;
+    const io = ioOf(ctx);
     const name = app();
-    const remote = ctx.remote();
+    const remote = remoteOf(ctx);
     if (remote.kind === 'aws') return (await import('../aws/deploy.ts')).deployOnAws(ctx, remote, name);
     const rev = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: io.cwd, encoding: 'utf8' }).trim();
     const child = spawn('git', ['archive', '--format=tar', 'HEAD'], {

@@ -1,5 +1,5 @@
 import type { LogLine } from '../../api/contract.ts';
-import type { Command } from './types.ts';
+import { type Command, ioOf, remoteOf } from './types.ts';
 
 function formatLine(l: LogLine): string {
   const who = l.instance ? `${l.source}.${l.instance.replace(`${l.source}.`, '')}` : l.source;
@@ -10,7 +10,8 @@ export const log: Command = {
   usage: 'wharf log [-f] [-p TYPE] [-i INSTANCE] [-n LINES] [-a APP]',
   summary: 'show (and follow) the app log: instances, builds, platform events',
   async run(ctx) {
-    const { args, out, client, app, io } = ctx;
+    const { args, out, client, app } = ctx;
+    const io = ioOf(ctx);
     const source = args.flags.get('process');
     const instance = args.flags.get('instance');
     const n = args.flags.get('lines');
@@ -20,7 +21,7 @@ export const log: Command = {
       ...(typeof n === 'string' ? { lines: Number(n) } : {}),
     };
     const write = (l: LogLine) => io.stdout.write(out.json ? `${JSON.stringify(l)}\n` : formatLine(l));
-    const remote = ctx.remote();
+    const remote = remoteOf(ctx);
     if (args.flags.has('follow') && remote.kind === 'aws') {
       await (await import('../aws/follow.ts')).followLogs(ctx, remote, app(), q, write);
       return 0;
@@ -47,7 +48,8 @@ export const events: Command = {
   usage: 'wharf events [-f] [-a APP]',
   summary: 'list (and follow) platform events',
   async run(ctx) {
-    const { args, out, client, env, io } = ctx;
+    const { args, out, client, env } = ctx;
+    const io = ioOf(ctx);
     const a =
       typeof args.flags.get('app') === 'string' ? (args.flags.get('app') as string) : env['WHARF_APP'];
     const q = a ? { app: a } : {};
@@ -56,7 +58,7 @@ export const events: Command = {
         out.json ? `${JSON.stringify(e)}\n` : `${e.at} ${e.app ?? '-'} ${e.type} ${JSON.stringify(e.data)}\n`,
       );
     // API Gateway cannot stream: on AWS, -f polls for the events after the last one seen
-    if (args.flags.has('follow') && ctx.remote().kind === 'aws') {
+    if (args.flags.has('follow') && remoteOf(ctx).kind === 'aws') {
       await (await import('../aws/follow.ts')).followEvents(ctx, q, write);
       return 0;
     }

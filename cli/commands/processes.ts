@@ -1,7 +1,7 @@
 import { ValidationError } from '../../core/errors.ts';
 import { formatFrame } from '../../api/frames.ts';
 import { table } from '../output.ts';
-import type { Command } from './types.ts';
+import { type Command, ioOf, remoteOf } from './types.ts';
 
 export const scale: Command = {
   usage: 'wharf scale TYPE=COUNT… [-a APP]',
@@ -118,11 +118,12 @@ export const run: Command = {
   usage: 'wharf run [-a APP] [--] CMD…',
   summary: 'run a one-off instance of the current release; its exit code is passed on',
   async run(ctx) {
-    const { args, client, app, io } = ctx;
+    const { args, client, app } = ctx;
+    const io = ioOf(ctx);
     const words = args.rest.length ? args.rest : args.positional;
     if (words.length === 0) throw new ValidationError('give a command: wharf run -- CMD…');
     const command = shellCommand(words);
-    const remote = ctx.remote();
+    const remote = remoteOf(ctx);
     if (remote.kind === 'aws') return (await import('../aws/run.ts')).runOnAws(ctx, remote, app(), command);
     let status = 1;
     await client().run(app(), command, (frame) => {

@@ -1,6 +1,6 @@
 /** `wharf webhook`: the secret and URLs a git host needs to build the app on every push. */
 import { ValidationError } from '../../core/errors.ts';
-import type { Command } from './types.ts';
+import { type Command, remoteOf } from './types.ts';
 
 const PROVIDERS = [
   ['GitHub', 'github', 'Settings → Webhooks: content type application/json, the secret, event "push"'],
@@ -13,8 +13,9 @@ export const webhook: Command = {
   usage: 'wharf webhook [--secret S] [-a APP]',
   summary:
     'set (or generate) the webhook secret and print the URL to give GitHub, GitLab, Bitbucket or Gitea',
-  async run({ args, out, client, app, remote }) {
-    const r = remote();
+  async run(ctx) {
+    const { args, out, client, app } = ctx;
+    const r = remoteOf(ctx);
     if (r.kind !== 'aws') {
       throw new ValidationError(
         'git host webhooks are for Wharf on AWS; a local platform builds on `git push wharf main` (or `wharf deploy`)',
