@@ -35,7 +35,9 @@ export async function getRelease(ctx: Ctx, app: string, version?: unknown): Prom
     const current = await ctx.store.getCurrentVersion(app);
     const release = current ? await ctx.store.getRelease(app, current) : await ctx.store.latestRelease(app);
     if (!release)
-      throw new NotFoundError(`${app} has no releases yet: push code with \`git push wharf main\``);
+      throw new NotFoundError(
+        `${app} has no releases yet: push code with \`git push wharf main\` (on AWS: a push to the git host, or \`wharf deploy\`)`,
+      );
     return release;
   }
   const n = parseVersion(version);

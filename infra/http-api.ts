@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -18,6 +18,8 @@ export interface WharfHttpApiProps {
   readonly apiThrottle: ThrottleLimits;
   readonly webhookThrottle: ThrottleLimits;
   readonly logRetention: logs.RetentionDays;
+  /** `/<name>/apps/`: the apps' log groups, which `wharf log -f`, `run` and `deploy` tail */
+  readonly appLogGroupPrefix: string;
 }
 
 /** Route of the public webhook endpoint: `POST /webhooks/<provider>/<app>`. */
@@ -109,6 +111,19 @@ export class WharfHttpApi extends Construct {
         }),
       ],
       why: 'Every method and path of the Wharf API (its stage, method and path make up the rest of the ARN).',
+    });
+    allow(this.operatorPolicy, {
+      sid: 'FollowAppLogs',
+      actions: ['logs:StartLiveTail'],
+      resources: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: `${props.appLogGroupPrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      why: '`wharf log -f`, `wharf run` and `wharf deploy` follow the app log groups with CloudWatch Live Tail, signed by the user.',
     });
   }
 

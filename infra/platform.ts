@@ -131,6 +131,7 @@ export class WharfPlatform extends Construct {
       apiThrottle: s.apiThrottle,
       webhookThrottle: s.webhookThrottle,
       logRetention: s.logRetention,
+      appLogGroupPrefix: this.cluster.logGroupPrefix,
     });
     this.eventRules = new WharfEventRules(this, 'Events', {
       name: s.name,

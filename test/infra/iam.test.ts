@@ -243,3 +243,18 @@ describe('IAM: build secrets', () => {
     }
   });
 });
+
+describe('IAM: the operator policy (the CLI user)', () => {
+  it('calls the API and follows the app log groups with Live Tail, and nothing else', () => {
+    const invoke = patterns('execute-api:Invoke', /OperatorPolicy/);
+    expect(invoke).toHaveLength(1);
+    const tail = patterns('logs:StartLiveTail', /OperatorPolicy/);
+    expect(tail).toEqual(['arn:*:logs:*:*:log-group:/wharf/apps/*']);
+    expect(covers(tail[0]!, 'arn:aws:logs:eu-west-1:111122223333:log-group:/wharf/apps/shop')).toBe(true);
+    expect(covers(tail[0]!, 'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/other')).toBe(false);
+    const actions = iamStatements(plain.template)
+      .filter((s) => /OperatorPolicy/.test(s.where))
+      .flatMap(({ statement }) => asList(statement.Action));
+    expect(new Set(actions)).toEqual(new Set(['execute-api:Invoke', 'logs:StartLiveTail']));
+  });
+});
