@@ -16,10 +16,9 @@ import type { EcsScheduler } from '../../adapters/aws/ecs-scheduler.ts';
 import { LeaderKeeper } from '../../adapters/aws/leader-keeper.ts';
 import type { CloudFormationResourceProvisioner } from '../../adapters/aws/resources/provisioner.ts';
 import type { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
-import type { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import { ControlPlane } from '../../core/control-plane.ts';
 import { DEFAULT_SETTINGS } from '../../core/deps.ts';
-import type { ResourceProvisioner } from '../../core/ports.ts';
+import type { ResourceProvisioner, SecretStore } from '../../core/ports.ts';
 import type { AwsConfig } from './config.ts';
 import { lazy, once } from './lazy.ts';
 import { LazyLogStore } from './lazy-log-store.ts';
@@ -29,7 +28,8 @@ export interface AwsPlatform {
   readonly config: AwsConfig;
   readonly controlPlane: ControlPlane;
   readonly store: DynamoStateStore;
-  readonly secrets: SecretsManagerStore;
+  /** the port only: its adapter loads on first use, so the sync `secretId` is not offered here */
+  readonly secrets: SecretStore;
   readonly artifacts: S3ArtifactStore;
   readonly logs: LazyLogStore;
   readonly ecs: EcsScheduler;
@@ -55,7 +55,7 @@ export function createAwsPlatform(
   const loadSecrets = once(async () =>
     (await import('./lazy/secrets.ts')).makeSecretStore(region, config.secretsPrefix),
   );
-  const secrets = lazy<SecretsManagerStore>(loadSecrets);
+  const secrets = lazy<SecretStore>(loadSecrets);
   const logs = new LazyLogStore(async () =>
     (await import('./lazy/logs.ts')).makeLogStore(region, config.logGroupPrefix),
   );
@@ -109,6 +109,7 @@ export function createAwsPlatform(
       bucket: config.bucket,
       repositoryUri: config.repository,
       logGroupPrefix: config.logGroupPrefix,
+      buildEnvSecrets: await loadSecrets(),
       gitTokenSecret: async (app) => {
         const secretStore = await loadSecrets();
         return (await secretStore.get(`git-token/${app}`)) !== null
