@@ -1,10 +1,10 @@
 /** The Wharf API behind API Gateway with IAM auth: the shared routes plus the AWS-only ones. */
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, createApiHandler } from '../api/handler.ts';
 import { awsRoutes } from './lib/aws-routes.ts';
 import { jsonBody, jsonResult, rawBody } from './lib/http.ts';
-import { lambdaHandler } from './lib/handler.ts';
-import { flushAfter, httpErrors, requestId } from './lib/middleware.ts';
+import { flushAfter, httpErrors } from './lib/middleware.ts';
 import { getPlatform, logger } from './lib/platform.ts';
 
 let shared: ReturnType<typeof createApiHandler> | null = null;
@@ -33,9 +33,6 @@ async function api(
   return jsonResult(res.status, res.body);
 }
 
-export const handler = lambdaHandler(
-  api,
-  requestId(logger),
-  httpErrors(logger),
-  flushAfter(() => getPlatform().logs.flush()),
-);
+export const handler = middy(api)
+  .use(httpErrors(logger))
+  .use(flushAfter(() => getPlatform().logs.flush()));

@@ -1,9 +1,9 @@
 /** EventBridge: CodeBuild Build State Change of Wharf's build projects. */
+import middy from '@middy/core';
 import type { CodeBuildStateEvent } from '../adapters/aws/codebuild-events.ts';
 import { randomUUID } from 'node:crypto';
 import { handleBuildEvent } from './lib/build-events-handler.ts';
-import { lambdaHandler } from './lib/handler.ts';
-import { flushAfter, logEventErrors, requestId } from './lib/middleware.ts';
+import { flushAfter, logEventErrors } from './lib/middleware.ts';
 import { getPlatform, logger } from './lib/platform.ts';
 
 async function buildEvents(event: CodeBuildStateEvent): Promise<{ outcome: string }> {
@@ -16,9 +16,6 @@ async function buildEvents(event: CodeBuildStateEvent): Promise<{ outcome: strin
   return { outcome };
 }
 
-export const handler = lambdaHandler(
-  buildEvents,
-  requestId(logger),
-  logEventErrors(logger),
-  flushAfter(() => getPlatform().logs.flush()),
-);
+export const handler = middy(buildEvents)
+  .use(logEventErrors(logger))
+  .use(flushAfter(() => getPlatform().logs.flush()));

@@ -4,9 +4,9 @@
  * the outcome. Idempotent: events may come twice or out of order, and each step reads the
  * stack's and the resource's current state.
  */
+import middy from '@middy/core';
 import type { StackStatusEvent } from '../adapters/aws/resources/provisioner.ts';
-import { lambdaHandler } from './lib/handler.ts';
-import { flushAfter, logEventErrors, requestId } from './lib/middleware.ts';
+import { flushAfter, logEventErrors } from './lib/middleware.ts';
 import type { AwsPlatform } from './lib/aws-platform.ts';
 import { getPlatform, logger } from './lib/platform.ts';
 
@@ -45,9 +45,6 @@ async function stackEvents(event: StackStatusEvent): Promise<{ outcome: string }
   return { outcome };
 }
 
-export const handler = lambdaHandler(
-  stackEvents,
-  requestId(logger),
-  logEventErrors(logger),
-  flushAfter(() => getPlatform().logs.flush()),
-);
+export const handler = middy(stackEvents)
+  .use(logEventErrors(logger))
+  .use(flushAfter(() => getPlatform().logs.flush()));

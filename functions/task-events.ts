@@ -1,7 +1,7 @@
 /** EventBridge: ECS Task State Change and ECS Deployment State Change of Wharf's services. */
+import middy from '@middy/core';
 import { type EcsEvent, handleEcsEvent } from './lib/ecs-events-handler.ts';
-import { lambdaHandler } from './lib/handler.ts';
-import { logEventErrors, requestId } from './lib/middleware.ts';
+import { logEventErrors } from './lib/middleware.ts';
 import { getPlatform, logger } from './lib/platform.ts';
 
 async function taskEvents(event: EcsEvent): Promise<{ outcome: string }> {
@@ -14,4 +14,4 @@ async function taskEvents(event: EcsEvent): Promise<{ outcome: string }> {
   return { outcome };
 }
 
-export const handler = lambdaHandler(taskEvents, requestId(logger), logEventErrors(logger));
+export const handler = middy(taskEvents).use(logEventErrors(logger));

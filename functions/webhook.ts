@@ -1,8 +1,8 @@
 /** POST /webhooks/<provider>/<app>: git host deliveries (unsigned by IAM: the signature is checked here). */
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { jsonResult, lowerHeaders, rawBody } from './lib/http.ts';
-import { lambdaHandler } from './lib/handler.ts';
-import { flushAfter, httpErrors, requestId } from './lib/middleware.ts';
+import { flushAfter, httpErrors } from './lib/middleware.ts';
 import { getPlatform, logger } from './lib/platform.ts';
 import { handleWebhook } from './lib/webhook-handler.ts';
 // Every signed delivery reads the app's webhook secret: Secrets Manager loads with this
@@ -33,9 +33,6 @@ async function webhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
   return jsonResult(res.status, res.body);
 }
 
-export const handler = lambdaHandler(
-  webhook,
-  requestId(logger),
-  httpErrors(logger),
-  flushAfter(() => getPlatform().logs.flush()),
-);
+export const handler = middy(webhook)
+  .use(httpErrors(logger))
+  .use(flushAfter(() => getPlatform().logs.flush()));

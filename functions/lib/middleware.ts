@@ -1,23 +1,12 @@
-/** Middlewares shared by the functions: factories returning { before, after, onError } (see handler.ts). */
+/** Middy middlewares shared by the functions: factories returning { before, after, onError }. */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
 import { errorResponse } from '../../api/handler.ts';
 import { isWharfError } from '../../core/errors.ts';
-import type { Middleware } from './handler.ts';
 import { jsonResult } from './http.ts';
-import type { Logger } from './logger.ts';
-
-/** Lines logged during an invocation carry its request id. */
-export function requestId(logger: Logger): Middleware {
-  const clear = () => logger.setRequestId(null);
-  return {
-    before: (request) => logger.setRequestId(request.context?.awsRequestId ?? null),
-    after: clear,
-    // runs last of the onError middlewares (they run in reverse): the error lines keep the id
-    onError: clear,
-  };
-}
 
 /** Turns an escaped error into the API's JSON error body, logged once. */
-export function httpErrors(logger: Logger): Middleware {
+export function httpErrors(logger: Logger): MiddlewareObj {
   return {
     onError: async (request) => {
       const e = request.error;
@@ -29,7 +18,7 @@ export function httpErrors(logger: Logger): Middleware {
 }
 
 /** Sends the log lines the control plane buffered before the Lambda freezes. */
-export function flushAfter(flush: () => Promise<void>): Middleware {
+export function flushAfter(flush: () => Promise<void>): MiddlewareObj {
   const run = async () => {
     await flush().catch(() => {});
   };
@@ -40,13 +29,12 @@ export function flushAfter(flush: () => Promise<void>): Middleware {
  * Event handlers rethrow so that EventBridge retries and, in the end, the dead-letter
  * queue keeps the event; the error is logged with the event's id first.
  */
-export function logEventErrors<TEvent>(logger: Logger): Middleware<TEvent> {
+export function logEventErrors(logger: Logger): MiddlewareObj<{ id?: string; 'detail-type'?: string }> {
   return {
     onError: async (request) => {
-      const event = request.event as { id?: string; 'detail-type'?: string } | undefined;
       logger.error('event handler failed', {
-        eventId: event?.id,
-        detailType: event?.['detail-type'],
+        eventId: request.event?.id,
+        detailType: request.event?.['detail-type'],
         error: request.error as Error,
       });
     },

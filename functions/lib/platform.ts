@@ -1,7 +1,7 @@
 /** One platform per Lambda container, built on first use so that imports stay cheap. */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { type AwsPlatform, createAwsPlatform } from './aws-platform.ts';
 import { readAwsConfig } from './config.ts';
-import { createLogger } from './logger.ts';
 
 let platform: AwsPlatform | null = null;
 
@@ -15,4 +15,4 @@ export function resetPlatform(): void {
   platform = null;
 }
 
-export const logger = createLogger({ serviceName: 'wharf' });
+export const logger = new Logger({ serviceName: 'wharf' });
