@@ -51,7 +51,7 @@ export function controlPlaneGrants(s: ControlPlaneScope): Grant[] {
       actions: ['ecs:CreateService'],
       resources: [arnIn('ecs', `service/${s.cluster.clusterName}/${n}-*`)],
       conditions: clusterIs,
-      why: 'ECS services are created per app process type as <name>-<app>-<process>, only in the Wharf cluster.',
+      why: 'ECS services are created per app process type as <name>-<app>_<process>, only in the Wharf cluster.',
     },
     {
       sid: 'ManageServices',
@@ -63,7 +63,7 @@ export function controlPlaneGrants(s: ControlPlaneScope): Grant[] {
         'ecs:UntagResource',
       ],
       resources: [arnIn('ecs', `service/${s.cluster.clusterName}/${n}-*`)],
-      why: 'Services are named per app process type (<name>-<app>-<process>) in the Wharf cluster.',
+      why: 'Services are named per app process type (<name>-<app>_<process>) in the Wharf cluster.',
     },
     {
       sid: 'AutoscaleServices',
@@ -112,14 +112,14 @@ export function controlPlaneGrants(s: ControlPlaneScope): Grant[] {
       sid: 'TagTaskDefinitions',
       actions: ['ecs:TagResource'],
       resources: [arnIn('ecs', `task-definition/${n}-*:*`)],
-      why: 'Task definition families are <name>-<app>-<process>; each revision gets the wharf:app tag.',
+      why: 'Task definition families are <name>-<app>_<process>; each revision gets the wharf:app tag.',
     },
     {
       sid: 'RunTasksInCluster',
       actions: ['ecs:RunTask'],
       resources: [arnIn('ecs', `task-definition/${n}-*:*`)],
       conditions: clusterIs,
-      why: 'One-off instances run Wharf task definitions (<name>-<app>-<process>, any revision) in the Wharf cluster only.',
+      why: 'One-off instances run Wharf task definitions (<name>-<app>_<process>, any revision) in the Wharf cluster only.',
     },
     {
       sid: 'ManageTasks',
@@ -389,7 +389,7 @@ export function controlPlaneGrants(s: ControlPlaneScope): Grant[] {
       actions: ['cloudformation:CreateStack', 'cloudformation:UpdateStack'],
       resources: [arnIn('cloudformation', `stack/${n}-${NAME_PREFIXES.resourceStack}*/*`)],
       conditions: { StringEquals: { 'cloudformation:RoleArn': s.resourceStackRole.roleArn } },
-      why: 'Resource stacks are named <name>-resource-<app>-<resource>; the stack id suffix is random. They must run as the resource stack role.',
+      why: 'Resource stacks are named <name>-resource-<app>--<resource>; the stack id suffix is random. They must run as the resource stack role.',
     },
     {
       sid: 'ReadResourceStacks',
@@ -402,7 +402,7 @@ export function controlPlaneGrants(s: ControlPlaneScope): Grant[] {
         'cloudformation:TagResource',
       ],
       resources: [arnIn('cloudformation', `stack/${n}-${NAME_PREFIXES.resourceStack}*/*`)],
-      why: 'Resource stacks are named <name>-resource-<app>-<resource>; the stack id suffix is random.',
+      why: 'Resource stacks are named <name>-resource-<app>--<resource>; the stack id suffix is random.',
     },
     {
       sid: 'PassResourceStackRole',

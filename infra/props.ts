@@ -287,6 +287,13 @@ function validateValues(p: ResolvedWharfProps): void {
       `'${p.name}' is not usable in resource names: use 2-12 lowercase letters, digits or '-', starting with a letter`,
     );
   }
+  // ELB refuses load balancer names starting with `internal-`, and the ALBs are `<name>-alb-<n>`
+  if (p.name === 'internal' || p.name.startsWith('internal-')) {
+    throw new WharfConfigError(
+      propLabel('name'),
+      `'${p.name}' would name the load balancers '${p.name}-alb-0', and ELB refuses names starting with 'internal-': choose another name`,
+    );
+  }
   if (p.azCount !== 2 && p.azCount !== 3) {
     throw new WharfConfigError(propLabel('azCount'), `${p.azCount} AZs is not supported: use 2 or 3`);
   }

@@ -33,6 +33,11 @@ const existingVpc = (stack: Stack) =>
 describe('invalid settings are refused at synth, naming the prop and the fix', () => {
   const cases: [string, () => void, RegExp][] = [
     [
+      'a name ELB would refuse for the load balancers',
+      build(() => ({ name: 'internal' })),
+      /^name .*'internal-alb-0'.*starting with 'internal-'/,
+    ],
+    [
       'azCount out of range',
       build(() => ({ azCount: 4 })),
       /^azCount \(context wharf:azCount\): 4 AZs .* use 2 or 3/,
