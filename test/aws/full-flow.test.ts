@@ -22,6 +22,8 @@ import {
 import {
   CreateRuleCommand,
   CreateTargetGroupCommand,
+  DeleteRuleCommand,
+  DeleteTargetGroupCommand,
   ElasticLoadBalancingV2Client,
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -440,6 +442,8 @@ describe('AWS full flow', () => {
 
     mocks.ecs.on(DeleteServiceCommand).resolves({});
     mocks.secrets.on(DeleteSecretCommand).resolves({});
+    mocks.elb.on(DeleteRuleCommand).resolves({});
+    mocks.elb.on(DeleteTargetGroupCommand).resolves({});
     mocks.cloudMap.on(ListInstancesCommand).resolves({ Instances: [] });
     mocks.cloudMap.on(DeleteCloudMapServiceCommand).resolves({});
     await p.store.deleteResource('shop', 'cache');
@@ -460,6 +464,11 @@ describe('AWS full flow', () => {
       'wharf/git-token/shop',
       'wharf/build-env/shop',
     ]);
+    // its listener rule and target group are freed for other apps
+    expect(mocks.elb.commandCalls(DeleteRuleCommand)).toHaveLength(1);
+    expect(
+      mocks.elb.commandCalls(DeleteTargetGroupCommand).map((c) => c.args[0].input.TargetGroupArn),
+    ).toEqual([expect.stringMatching(/^arn:tg\/wharf-0-shop/)]);
     // its Cloud Map services (instances, leader) go too
     expect(mocks.cloudMap.commandCalls(DeleteCloudMapServiceCommand).length).toBeGreaterThanOrEqual(2);
     expect(await p.store.getApp('shop')).toBeNull();
