@@ -22,7 +22,7 @@ export interface LocalRouterOptions {
   readonly keepAliveTimeoutMs?: number;
   /** how often the timeouts above are checked @default 1 s */
   readonly timeoutCheckIntervalMs?: number;
-  /** idle upstream socket time, and the longest wait for a backend's response @default 60 s */
+  /** the longest wait to connect to a backend, for its response headers, and between two body chunks @default 60 s */
   readonly upstreamTimeoutMs?: number;
   /** @default 16 KiB */
   readonly maxHeaderBytes?: number;
@@ -50,13 +50,12 @@ export class LocalRouter implements Router {
   private readonly server: Server;
   private readonly pools: UpstreamPools;
   private readonly state: RouterState;
-  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: LocalRouterOptions) {
     this.options = options;
     const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
     const maxSockets = options.maxSocketsPerBackend ?? 256;
-    this.pools = new UpstreamPools({ maxSockets, maxFreeSockets: maxSockets, timeoutMs: upstreamTimeoutMs });
+    this.pools = new UpstreamPools({ maxSockets, timeoutMs: upstreamTimeoutMs });
     this.state = {
       table: emptyTable(),
       stats: zeroStats(),
@@ -99,9 +98,6 @@ export class LocalRouter implements Router {
     });
     const port = (server.address() as AddressInfo).port;
     this.state.forward = { ...this.state.forward, port: String(port) };
-    // retired backends are dropped once their last request has finished
-    this.sweeper = setInterval(() => this.pools.sweep(), 2_000);
-    this.sweeper.unref();
     this.state.logger?.info('router: listening', { port });
     return { port };
   }
@@ -118,7 +114,6 @@ export class LocalRouter implements Router {
 
   /** Stops listening, ends every client and upstream connection (websockets included). */
   async close(): Promise<void> {
-    if (this.sweeper !== undefined) clearInterval(this.sweeper);
     const wasListening = this.server.listening;
     const closed = new Promise<void>((resolve) => {
       this.server.close(() => resolve());

@@ -1,4 +1,5 @@
-import { type ClientRequest, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import {
   badGatewayPage,
   badRequestPage,
@@ -104,8 +105,33 @@ export function handleRequest(state: RouterState, req: IncomingMessage, res: Ser
   new HttpExchange(state, req, res, route, headers, scan, pinnedValue).send(backend);
 }
 
-/** One client request and its (at most two) upstream attempts. */
-class HttpExchange {
+/** Upstream errors after which the upstream cannot have answered, in node:http's words. */
+function errorCode(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+  switch (code) {
+    // undici's name for a connection the upstream closed before answering; node:http said ECONNRESET
+    case 'UND_ERR_SOCKET':
+      return 'ECONNRESET';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return UPSTREAM_TIMEOUT;
+    // a pool closed because its backend left the table: the request was never sent
+    case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
+      return 'ECONNREFUSED';
+    default:
+      return code;
+  }
+}
+
+/**
+ * One client request and its (at most two) upstream attempts. It is undici's dispatch
+ * handler itself, so a request costs this object and no stream on the upstream side:
+ * the response is written to the client chunk by chunk, pausing upstream reads while
+ * the client is slow.
+ */
+class HttpExchange implements Dispatcher.DispatchHandler {
   private readonly state: RouterState;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -113,7 +139,10 @@ class HttpExchange {
   private readonly headers: string[];
   private readonly scan: RequestScan;
   private readonly pinnedValue: string;
-  private upstream: ClientRequest | null = null;
+  private backend: LiveBackend | null = null;
+  private abortUpstream: ((err?: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
+  private clientGone = false;
   private attempts = 0;
 
   constructor(
@@ -136,61 +165,69 @@ class HttpExchange {
       // the client went away before its response was complete: free the upstream too
       if (!res.writableFinished) {
         this.state.stats.clientAborts++;
-        this.upstream?.destroy();
+        this.clientGone = true;
+        this.abortUpstream?.();
       }
     });
-    if (scan.hasBody) req.on('error', () => this.upstream?.destroy());
   }
 
   send(backend: LiveBackend): void {
     this.attempts++;
-    const pool = backend.pool;
-    const up = request({
-      host: pool.host,
-      port: pool.port,
-      method: this.req.method,
-      path: this.req.url,
-      headers: this.headers,
-      agent: pool.agent,
-      setHost: false,
-    });
-    this.upstream = up;
-    up.on('response', (upRes) => this.onResponse(up, upRes, backend));
-    up.on('error', (err) => this.onError(up, err as NodeJS.ErrnoException, backend));
-    up.on('timeout', () =>
-      up.destroy(Object.assign(new Error('upstream timed out'), { code: UPSTREAM_TIMEOUT })),
+    this.backend = backend;
+    this.abortUpstream = null;
+    backend.pool.dispatcher.dispatch(
+      {
+        method: this.req.method as Dispatcher.HttpMethod,
+        path: this.req.url!,
+        headers: this.headers,
+        body: this.scan.hasBody ? this.req : null,
+      },
+      this,
     );
-    if (this.scan.hasBody) this.req.pipe(up);
-    else up.end();
   }
 
-  private onResponse(up: ClientRequest, upRes: IncomingMessage, backend: LiveBackend): void {
+  onConnect(abort: (err?: Error) => void): void {
+    // the client may have left while the request queued for a connection
+    if (this.clientGone) abort();
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
     const res = this.res;
-    if (up !== this.upstream || res.destroyed) {
-      upRes.destroy();
-      return;
+    if (res.destroyed) {
+      this.abortUpstream?.();
+      return false;
     }
-    const headers = clientResponseHeaders(upRes.rawHeaders);
+    const headers = clientResponseHeaders(latin1(raw));
+    const backend = this.backend!;
     if (this.route.sticky && backend.cookieValue !== this.pinnedValue) {
       headers.push('set-cookie', `${STICKY_COOKIE}=${backend.cookieValue}; Path=/; HttpOnly; SameSite=Lax`);
     }
-    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
-    upRes.pipe(res);
-    upRes.on('close', () => {
-      // the upstream died mid-body: the client must see a truncated response, not a hang
-      if (!upRes.complete) res.destroy();
-    });
+    res.writeHead(statusCode, statusText, headers);
+    this.resumeUpstream = resume;
+    return true;
   }
 
-  private onError(up: ClientRequest, err: NodeJS.ErrnoException, backend: LiveBackend): void {
-    if (up !== this.upstream) return;
+  onData(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.resumeUpstream!);
+    return false;
+  }
+
+  onComplete(): void {
+    this.res.end();
+  }
+
+  onError(err: Error): void {
     const res = this.res;
     const { stats, logger } = this.state;
     if (res.headersSent || res.destroyed) {
+      // the upstream died mid-body: the client must see a truncated response, not a hang
       res.destroy();
       return;
     }
-    const code = err.code ?? 'EUNKNOWN';
+    const backend = this.backend!;
+    const code = errorCode(err);
     if (code === 'ECONNREFUSED') markDown(backend);
     const retryable =
       this.attempts === 1 &&
@@ -220,4 +257,11 @@ class HttpExchange {
       requestId: this.scan.requestId,
     });
   }
+}
+
+/** undici hands response headers over as bytes; node:http writes strings. */
+function latin1(raw: Buffer[]): string[] {
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i]!.toString('latin1');
+  return out;
 }

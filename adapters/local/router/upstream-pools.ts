@@ -1,25 +1,25 @@
-import { Agent } from 'node:http';
+import { Pool } from 'undici';
 
 /**
  * One keep-alive connection pool per backend address (host:port), kept across table
  * swaps so that a table push (which happens after every deploy step) does not throw
  * away warm upstream connections. A backend that leaves the table is retired: its
- * in-flight requests finish, then its pool is destroyed.
+ * pool is closed, which lets its in-flight and queued requests finish, then ends its
+ * connections.
  */
 export interface UpstreamPool {
   readonly key: string;
   readonly host: string;
   readonly port: number;
-  readonly agent: Agent;
+  /** undici's pool: its dispatch() is a cheaper upstream client than node:http's request() */
+  readonly dispatcher: Pool;
   /** Date.now() until which new requests avoid this backend, after a refused connect */
   downUntil: number;
-  retired: boolean;
 }
 
 export interface UpstreamPoolOptions {
   readonly maxSockets: number;
-  readonly maxFreeSockets: number;
-  /** idle time after which an upstream socket is closed, and the longest wait on a response */
+  /** the longest wait to connect, for response headers, and between two body chunks */
   readonly timeoutMs: number;
 }
 
@@ -35,42 +35,30 @@ export class UpstreamPools {
     const key = `${host}:${port}`;
     let pool = this.pools.get(key);
     if (pool === undefined) {
+      const timeout = this.options.timeoutMs;
       pool = {
         key,
         host,
         port,
-        agent: new Agent({
-          keepAlive: true,
-          // a hot (most recently used) socket is the one least likely to have been closed by the upstream
-          scheduling: 'lifo',
-          maxSockets: this.options.maxSockets,
-          maxFreeSockets: this.options.maxFreeSockets,
-          timeout: this.options.timeoutMs,
+        dispatcher: new Pool(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
+          connections: this.options.maxSockets,
+          connectTimeout: timeout,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
         }),
         downUntil: 0,
-        retired: false,
       };
       this.pools.set(key, pool);
     }
-    pool.retired = false;
     return pool;
   }
 
-  /** Retires every pool whose key is not in `live`, then destroys the retired ones that are idle. */
+  /** Retires every pool whose key is not in `live`: closed once its requests are done. */
   retainOnly(live: ReadonlySet<string>): void {
-    for (const pool of this.pools.values()) {
-      if (!live.has(pool.key)) pool.retired = true;
-    }
-    this.sweep();
-  }
-
-  /** Destroys retired pools with no request in flight. */
-  sweep(): void {
     for (const [key, pool] of this.pools) {
-      if (pool.retired && Object.keys(pool.agent.sockets).length === 0) {
-        pool.agent.destroy();
-        this.pools.delete(key);
-      }
+      if (live.has(key)) continue;
+      this.pools.delete(key);
+      void pool.dispatcher.close().catch(() => undefined);
     }
   }
 
@@ -79,7 +67,7 @@ export class UpstreamPools {
   }
 
   destroyAll(): void {
-    for (const pool of this.pools.values()) pool.agent.destroy();
+    for (const pool of this.pools.values()) void pool.dispatcher.destroy().catch(() => undefined);
     this.pools.clear();
   }
 }
