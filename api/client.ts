@@ -263,9 +263,89 @@ export class WharfClient {
       contentType: 'application/x-tar',
     });
   }
-  run(app: string, command: string, onFrame: (f: StreamFrame) => void) {
-    return this.stream('POST', `/apps/${enc(app)}/run`, JSON.stringify({ command }), onFrame, {
-      contentType: 'application/json',
+  /**
+   * A one-off run (local platform). With `stdin: true` the first frame is `{run: {id}}`:
+   * send the input with `sendRunStdin(app, id, …)`; without it the process's stdin is /dev/null.
+   */
+  run(app: string, command: string, onFrame: (f: StreamFrame) => void, options: { stdin?: boolean } = {}) {
+    const body = JSON.stringify(options.stdin ? { command, stdin: true } : { command });
+    return this.stream('POST', `/apps/${enc(app)}/run`, body, onFrame, { contentType: 'application/json' });
+  }
+
+  /**
+   * Sends `input` as the stdin of the run `id` (local platform), as one chunked request.
+   * Resolves with the server's answer, which comes at the end of the input or, if sooner,
+   * at the end of the run: then the rest of `input` is not read. The caller owns `input`
+   * (destroy a stream it stopped reading). `signal` stops sending; the promise then rejects.
+   */
+  async sendRunStdin(
+    app: string,
+    id: string,
+    input: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<{ run: string; bytes: number; ending: string }> {
+    if (this.options.sign)
+      throw new WharfError('validation_error', 'a run reads stdin on the local platform only (`wharf up`)');
+    const url = new URL(`${this.options.url}/apps/${enc(app)}/runs/${enc(id)}/stdin`);
+    const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+    const headers = await this.headers('POST', url.href, '', {
+      'content-type': 'application/octet-stream',
+    });
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers, agent: false });
+      let settled = false;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        f();
+      };
+      // sending stops at the answer, the connection's end or the caller's abort
+      const stop = new Promise<typeof STOP>((r) => {
+        req.once('response', () => r(STOP));
+        req.once('close', () => r(STOP));
+        signal?.addEventListener('abort', () => r(STOP), { once: true });
+      });
+      const onAbort = () => {
+        settle(() => reject(signal?.reason ?? new Error('aborted')));
+        req.destroy();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (e) => settle(() => reject(this.unreachable(e))));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => settle(() => reject(this.unreachable(e))));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          let data: unknown;
+          try {
+            data = JSON.parse(raw);
+          } catch {
+            data = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          settle(() =>
+            status === 200
+              ? resolve(data as { run: string; bytes: number; ending: string })
+              : reject(this.explained(toError(status, data, raw), status)),
+          );
+          req.destroy();
+        });
+      });
+      void (async () => {
+        const chunks = input[Symbol.asyncIterator]();
+        try {
+          for (;;) {
+            const next = await Promise.race([chunks.next(), stop]);
+            if (next === STOP || next.done) break;
+            if (!req.write(next.value)) await Promise.race([once(req, 'drain'), stop]);
+          }
+        } catch {
+          // input that cannot be read (a closed descriptor) ends like end of file
+        }
+        if (!req.destroyed && !req.writableEnded) req.end();
+      })();
     });
   }
   followLogs(
@@ -291,6 +371,14 @@ export class WharfClient {
       signal ? { signal } : {},
     );
   }
+}
+
+const STOP = Symbol('stop');
+
+function once(emitter: { once(event: string, listener: () => void): unknown }, event: string): Promise<void> {
+  return new Promise((resolve) => {
+    emitter.once(event, () => resolve());
+  });
 }
 
 function enc(s: string): string {

@@ -50,6 +50,8 @@ export type StreamFrame =
   | { readonly log: LogLine }
   | { readonly event: WharfEvent }
   | { readonly exit: { readonly status: number | null; readonly signal: string | null } }
+  /** first frame of a run started with `{stdin: true}`: where its input goes */
+  | { readonly run: { readonly id: string } }
   | { readonly result: unknown }
   | {
       readonly error: {

@@ -89,6 +89,7 @@ const SPEC = {
     ['leader'],
     ['sticky'],
     ['no-remote'],
+    ['no-stdin'],
     ['tcp'],
     ['off'],
     ['keep-data'],

@@ -18,6 +18,7 @@ import type { DeployStep } from '../core/domain.ts';
 import { formatMs } from '../api/frames.ts';
 import type { GitServer } from './git-server.ts';
 import { readJson, sendJson, startStream } from './http-util.ts';
+import { RunStdinRegistry } from './run-stdin.ts';
 
 export interface ApiServerOptions {
   readonly cp: ControlPlane;
@@ -36,6 +37,7 @@ export class ApiServer {
   private readonly server: Server;
   private readonly handle: ReturnType<typeof createApiHandler>;
   private readonly expected: Buffer;
+  private readonly runs = new RunStdinRegistry();
 
   constructor(options: ApiServerOptions) {
     this.options = options;
@@ -105,6 +107,9 @@ export class ApiServer {
       return this.deploy(req, res, decodeURIComponent(deployMatch[1]!), url);
     const runMatch = /^\/apps\/([^/]+)\/run$/.exec(url.pathname);
     if (runMatch && req.method === 'POST') return this.run(req, res, decodeURIComponent(runMatch[1]!));
+    const stdinMatch = /^\/apps\/([^/]+)\/runs\/([^/]+)\/stdin$/.exec(url.pathname);
+    if (stdinMatch && req.method === 'POST')
+      return this.runStdin(req, res, decodeURIComponent(stdinMatch[1]!), decodeURIComponent(stdinMatch[2]!));
     const follow = url.searchParams.get('follow') === 'true';
     const logMatch = /^\/apps\/([^/]+)\/log$/.exec(url.pathname);
     if (logMatch && follow && req.method === 'GET')
@@ -183,23 +188,54 @@ export class ApiServer {
     }
   }
 
+  /**
+   * A one-off run. With `{stdin: true}` the first frame is `{run: {id}}` and the process
+   * reads what `POST /apps/:app/runs/:id/stdin` sends; without it, stdin is /dev/null.
+   */
   private async run(req: IncomingMessage, res: ServerResponse, app: string): Promise<void> {
-    const body = (await readJson(req, 64 * 1024)) as { command?: unknown } | undefined;
+    const body = (await readJson(req, 64 * 1024)) as { command?: unknown; stdin?: unknown } | undefined;
     const command = body?.command;
     if (typeof command !== 'string')
       throw new WharfError('validation_error', 'give a command to run, e.g. `wharf run -- node -v`');
+    if (body?.stdin !== undefined && typeof body.stdin !== 'boolean')
+      throw new WharfError('validation_error', '"stdin" is true or false: whether the run reads input');
     await this.options.cp.appInfo(app);
+    const stdin = body?.stdin === true ? this.runs.open(app) : null;
     const send = startStream(res);
+    if (stdin) {
+      send({ run: { id: stdin.id } });
+      // a client that left cannot send more input: the process gets end of file
+      res.on('close', () => stdin.close());
+    }
     try {
       const result = await this.options.cp.runOneOff(app, command, {
         stdout: (chunk) => send({ out: chunk.toString('utf8').replace(/\n$/, '') }),
         stderr: (chunk) => send({ err: chunk.toString('utf8').replace(/\n$/, '') }),
+        ...(stdin ? { stdin: stdin.input } : {}),
       });
+      stdin?.close();
       send({ exit: { status: result.exitStatus, signal: result.signal } });
     } catch (e) {
+      stdin?.close();
       send(errorResponse(e).body as StreamFrame);
     }
     res.end();
+  }
+
+  /** The input of a run started with `{stdin: true}`: the body, streamed, until its end or the run's. */
+  private async runStdin(req: IncomingMessage, res: ServerResponse, app: string, id: string): Promise<void> {
+    let run: ReturnType<RunStdinRegistry['claim']>;
+    try {
+      run = this.runs.claim(app, id);
+    } catch (e) {
+      // the refused body is not read: the connection ends with the answer
+      res.setHeader('connection', 'close');
+      throw e;
+    }
+    const ending = await run.attach(req);
+    // the rest of a body the process will not read is not waited for
+    if (ending !== 'eof') res.setHeader('connection', 'close');
+    sendJson(res, 200, { run: id, bytes: run.bytes, ending });
   }
 
   private async followLog(req: IncomingMessage, res: ServerResponse, app: string, url: URL): Promise<void> {

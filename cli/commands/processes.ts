@@ -1,7 +1,7 @@
-import { ValidationError } from '../../core/errors.ts';
+import { isWharfError, ValidationError, type WharfError } from '../../core/errors.ts';
 import { formatFrame } from '../../api/frames.ts';
 import { table } from '../output.ts';
-import { type Command, ioOf, remoteOf } from './types.ts';
+import { type Command, type CommandContext, ioOf, remoteOf } from './types.ts';
 
 export const scale: Command = {
   usage: 'wharf scale TYPE=COUNT… [-a APP]',
@@ -115,8 +115,11 @@ export const restart: Command = {
 };
 
 export const run: Command = {
-  usage: 'wharf run [-a APP] [--] CMD…',
-  summary: 'run a one-off instance of the current release; its exit code is passed on',
+  usage: 'wharf run [-a APP] [--no-stdin] [--] CMD…',
+  summary:
+    'run a one-off instance of the current release; its exit code is passed on. Locally it reads ' +
+    'this stdin through a pipe, not a terminal (no pty: full-screen programs and prompts that ' +
+    'need one do not work); --no-stdin gives it /dev/null',
   async run(ctx) {
     const { args, client, app } = ctx;
     const io = ioOf(ctx);
@@ -125,19 +128,87 @@ export const run: Command = {
     const command = shellCommand(words);
     const remote = remoteOf(ctx);
     if (remote.kind === 'aws') return (await import('../aws/run.ts')).runOnAws(ctx, remote, app(), command);
+    const name = app();
+    const api = client();
+    const withStdin = !args.flags.has('no-stdin');
+    const input = withStdin ? new StdinForwarder(api, name) : null;
     let status = 1;
-    await client().run(app(), command, (frame) => {
-      if ('out' in frame) io.stdout.write(`${frame.out}\n`);
-      else if ('err' in frame) io.stderr.write(`${frame.err}\n`);
-      else if ('exit' in frame) status = frame.exit.status ?? 128;
-      else {
-        const text = formatFrame(frame);
-        if (text) io.stderr.write(text);
-      }
-    });
+    try {
+      await api.run(
+        name,
+        command,
+        (frame) => {
+          if ('out' in frame) io.stdout.write(`${frame.out}\n`);
+          else if ('err' in frame) io.stderr.write(`${frame.err}\n`);
+          else if ('exit' in frame) status = frame.exit.status ?? 128;
+          else if ('run' in frame) input?.start(frame.run.id);
+          else {
+            const text = formatFrame(frame);
+            if (text) io.stderr.write(text);
+          }
+        },
+        { stdin: withStdin },
+      );
+    } finally {
+      const refused = await input?.stop();
+      if (refused) io.stderr.write(` !     the run's stdin was refused: ${refused.message}\n`);
+    }
     return status;
   },
 };
+
+/**
+ * Sends this process's stdin to a run until its end of file or the run's end. Once the
+ * run has ended, stdin is no longer read: a terminal left open must not hold the CLI.
+ */
+class StdinForwarder {
+  private readonly api: ReturnType<CommandContext['client']>;
+  private readonly app: string;
+  private readonly abort = new AbortController();
+  private source: NodeJS.ReadableStream | null = null;
+  private sending: Promise<WharfError | null> | null = null;
+
+  constructor(api: ReturnType<CommandContext['client']>, app: string) {
+    this.api = api;
+    this.app = app;
+  }
+
+  start(id: string): void {
+    this.source = openStdin();
+    const input = this.source ?? emptyInput();
+    this.sending = this.api
+      .sendRunStdin(this.app, id, input as AsyncIterable<Uint8Array>, this.abort.signal)
+      .then(
+        () => null,
+        // A refusal by the server is worth saying; a transport error or a 409 at the run's
+        // end is not: the run's own stream reports an unreachable platform.
+        (e: unknown) => (isWharfError(e) && e.code !== 'conflict' && e.code !== 'unavailable' ? e : null),
+      );
+  }
+
+  /** Stops reading and sending; resolves to the server's refusal of the input, if any. */
+  async stop(): Promise<WharfError | null> {
+    this.abort.abort();
+    const refused = this.sending ? await this.sending : null;
+    const source = this.source as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
+    source?.destroy?.();
+    return refused;
+  }
+}
+
+/** process.stdin, or null when there is none to read (a closed descriptor): that is end of file. */
+function openStdin(): NodeJS.ReadableStream | null {
+  try {
+    const stdin = process.stdin;
+    // a descriptor that fails on read ends the input like end of file
+    stdin.on('error', () => {});
+    return stdin.readable ? stdin : null;
+  } catch {
+    return null;
+  }
+}
+
+async function* emptyInput(): AsyncGenerator<Uint8Array> {}
 
 /**
  * The words after `--` as one `bash -c` string: one word is taken as a command line

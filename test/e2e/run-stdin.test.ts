@@ -1,0 +1,172 @@
+/**
+ * `wharf run` forwards the CLI's stdin to the one-off process on the local platform: a
+ * real `wharf up`, a real push, the real CLI as a child process with its stdin piped.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamFrame } from '../../api/contract.ts';
+import { ROOT, TestPlatform } from '../helpers/platform.ts';
+
+const platform = new TestPlatform();
+const APP = 'stdin';
+const CLI = join(ROOT, 'cli/wharf.ts');
+
+interface Session {
+  readonly child: ReturnType<typeof spawn>;
+  /** everything written to stdout so far */
+  stdout(): string;
+  readonly done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** The CLI with a stdin pipe the test writes to (and ends, or leaves open). */
+function cli(args: string[]): Session {
+  const child = spawn(process.execPath, [CLI, ...args], { env: platform.env, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  // the CLI may stop reading its stdin before the test is done writing
+  child.stdin.on('error', () => {});
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, stdout: () => stdout, done };
+}
+
+function withInput(args: string[], input: string | Buffer) {
+  const s = cli(args);
+  s.child.stdin!.end(input);
+  return s.done;
+}
+
+async function waitFor(s: Session, text: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!s.stdout().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`no "${text}" in the output: ${s.stdout()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield Buffer.from(p);
+}
+
+beforeAll(async () => {
+  await platform.start();
+  const repo = await platform.appRepo('node-web');
+  const created = await platform.cli(['create', APP], repo);
+  expect(created.code, created.stderr).toBe(0);
+  const push = await platform.git(['push', 'wharf', 'main'], repo);
+  expect(push.code, push.stderr).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await platform.stop();
+  platform.cleanup();
+});
+
+describe('wharf run with stdin (local platform)', () => {
+  it('passes piped lines to the process and exits 0', async () => {
+    const r = await withInput(['run', '-a', APP, '--', 'cat'], 'hello\nworld\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('hello\nworld\n');
+  });
+
+  it('passes the exit status of a process that read its input', async () => {
+    const r = await withInput(['run', '-a', APP, '--', 'sh', '-c', 'read x; echo "got $x"; exit 7'], 'x\n');
+    expect(r.code, r.stderr).toBe(7);
+    expect(r.stdout).toBe('got x\n');
+  });
+
+  it('ends a cat at once when stdin is closed with no data', async () => {
+    const r = await withInput(['run', '-a', APP, '--', 'cat; echo done'], '');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('done\n');
+  });
+
+  it('--no-stdin gives the process /dev/null even while the CLI stdin stays open', async () => {
+    const s = cli(['run', '-a', APP, '--no-stdin', '--', 'cat; echo done']);
+    s.child.stdin!.write('not for the process\n');
+    const r = await s.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('done\n');
+  });
+
+  it('exits with the process when it ends while the CLI stdin is still open', async () => {
+    const s = cli(['run', '-a', APP, '--', 'read x; echo "first $x"; exit 4']);
+    s.child.stdin!.write('line\nmore that is never read\n');
+    const r = await s.done;
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toBe('first line\n');
+  });
+
+  it('streams input line by line to a running shell', async () => {
+    const s = cli(['run', '-a', APP, 'bash']);
+    s.child.stdin!.write('echo "one $WHARF_APP"\n');
+    await waitFor(s, 'one stdin\n');
+    s.child.stdin!.write('echo two\n');
+    await waitFor(s, 'two\n');
+    s.child.stdin!.write('exit 5\n');
+    const r = await s.done;
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stdout).toBe('one stdin\ntwo\n');
+  });
+
+  it('delivers a large input intact', async () => {
+    const input = randomBytes(6 * 1024 * 1024);
+    const r = await withInput(['run', '-a', APP, '--', 'tee >(wc -c >&2) | sha256sum'], input);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${createHash('sha256').update(input).digest('hex')}  -\n`);
+    expect(r.stderr.trim()).toBe(String(input.length));
+  });
+
+  it('refuses stdin for an unknown run, an ended run, another app or without the token', async () => {
+    const api = platform.client();
+    await expect(api.sendRunStdin(APP, 'run-0000000000000000', chunks('x'))).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('no run run-0000000000000000 of stdin'),
+    });
+    let id = '';
+    await api.run(
+      APP,
+      'true',
+      (f: StreamFrame) => {
+        if ('run' in f) id = f.run.id;
+      },
+      { stdin: true },
+    );
+    expect(id).toMatch(/^run-[0-9a-f]{16}$/);
+    await expect(api.sendRunStdin(APP, id, chunks('late\n'))).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('has ended'),
+    });
+    await expect(api.sendRunStdin('other', id, chunks('x'))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(platform.client('wrong-token').sendRunStdin(APP, id, chunks('x'))).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
+  });
+
+  it('answers the stdin request when the input ends, with what was received', async () => {
+    const api = platform.client();
+    const frames: StreamFrame[] = [];
+    let sent: Promise<unknown> = Promise.resolve();
+    await api.run(
+      APP,
+      'wc -c',
+      (f) => {
+        frames.push(f);
+        if ('run' in f) sent = api.sendRunStdin(APP, f.run.id, chunks('abc', 'de\n'));
+      },
+      { stdin: true },
+    );
+    expect(await sent).toMatchObject({ bytes: 6, ending: 'eof' });
+    expect(frames).toContainEqual({ out: '6' });
+    expect(frames).toContainEqual({ exit: { status: 0, signal: null } });
+  });
+});
