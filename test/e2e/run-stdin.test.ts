@@ -90,6 +90,30 @@ describe('wharf run with stdin (local platform)', () => {
     expect(r.stdout).toBe('done\n');
   });
 
+  it('takes a CLI stdin of /dev/null or a closed descriptor as end of file', async () => {
+    for (const redirect of ['</dev/null', '<&-']) {
+      const child = spawn(
+        'sh',
+        ['-c', `exec "$0" "$@" ${redirect}`, process.execPath, CLI, 'run', '-a', APP, '--', 'cat; echo done'],
+        {
+          env: platform.env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(code, `${redirect}: ${stderr}`).toBe(0);
+      expect(stdout, redirect).toBe('done\n');
+    }
+  });
+
   it('--no-stdin gives the process /dev/null even while the CLI stdin stays open', async () => {
     const s = cli(['run', '-a', APP, '--no-stdin', '--', 'cat; echo done']);
     s.child.stdin!.write('not for the process\n');
@@ -150,6 +174,49 @@ describe('wharf run with stdin (local platform)', () => {
     await expect(platform.client('wrong-token').sendRunStdin(APP, id, chunks('x'))).rejects.toMatchObject({
       code: 'unauthorized',
     });
+  });
+
+  it('refuses a second stdin request while the first is sending', async () => {
+    const api = platform.client();
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    async function* input(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('go\n');
+      await gate;
+      yield Buffer.from('end\n');
+    }
+    let id = '';
+    let first: Promise<unknown> = Promise.resolve();
+    let second: Promise<unknown> = Promise.resolve();
+    const out: string[] = [];
+    await api.run(
+      APP,
+      'read x; echo "read $x"; read y; echo "then $y"',
+      (f) => {
+        if ('run' in f) {
+          id = f.run.id;
+          first = api.sendRunStdin(APP, id, input());
+        }
+        if ('out' in f) {
+          out.push(f.out);
+          // the process has read from the first request: it is attached
+          if (f.out === 'read go')
+            second = api
+              .sendRunStdin(APP, id, chunks('x\n'))
+              .catch((e: unknown) => e)
+              .finally(open);
+        }
+      },
+      { stdin: true },
+    );
+    expect(await second).toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('already receiving its stdin'),
+    });
+    await expect(first).resolves.toMatchObject({ bytes: 7, ending: 'eof' });
+    expect(out.join('\n')).toBe('read go\nthen end');
   });
 
   it('answers the stdin request when the input ends, with what was received', async () => {
