@@ -46,6 +46,9 @@ export interface PushSummary {
 export type StreamFrame =
   | { readonly out: string }
   | { readonly err: string }
+  /** a one-off run's output as it was written, base64: binary and partial lines intact */
+  | { readonly stdout: string }
+  | { readonly stderr: string }
   | { readonly step: { readonly name: string; readonly ms: number; readonly detail?: string } }
   | { readonly log: LogLine }
   | { readonly event: WharfEvent }

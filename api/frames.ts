@@ -4,6 +4,8 @@ import type { StreamFrame } from './contract.ts';
 export function formatFrame(frame: StreamFrame): string | null {
   if ('out' in frame) return `${frame.out}\n`;
   if ('err' in frame) return `${frame.err}\n`;
+  if ('stdout' in frame) return Buffer.from(frame.stdout, 'base64').toString('utf8');
+  if ('stderr' in frame) return Buffer.from(frame.stderr, 'base64').toString('utf8');
   if ('step' in frame) {
     const detail = frame.step.detail ? ` (${frame.step.detail})` : '';
     return `       ${frame.step.name.padEnd(8)} ${formatMs(frame.step.ms).padStart(8)}${detail}\n`;

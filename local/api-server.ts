@@ -209,8 +209,9 @@ export class ApiServer {
     }
     try {
       const result = await this.options.cp.runOneOff(app, command, {
-        stdout: (chunk) => send({ out: chunk.toString('utf8').replace(/\n$/, '') }),
-        stderr: (chunk) => send({ err: chunk.toString('utf8').replace(/\n$/, '') }),
+        // raw bytes: `wharf run -- cat file > copy` must copy exactly
+        stdout: (chunk) => send({ stdout: chunk.toString('base64') }),
+        stderr: (chunk) => send({ stderr: chunk.toString('base64') }),
         ...(stdin ? { stdin: stdin.input } : {}),
       });
       stdin?.close();

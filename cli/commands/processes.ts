@@ -138,7 +138,9 @@ export const run: Command = {
         name,
         command,
         (frame) => {
-          if ('out' in frame) io.stdout.write(`${frame.out}\n`);
+          if ('stdout' in frame) io.stdout.write(Buffer.from(frame.stdout, 'base64'));
+          else if ('stderr' in frame) io.stderr.write(Buffer.from(frame.stderr, 'base64'));
+          else if ('out' in frame) io.stdout.write(`${frame.out}\n`);
           else if ('err' in frame) io.stderr.write(`${frame.err}\n`);
           else if ('exit' in frame) status = frame.exit.status ?? 128;
           else if ('run' in frame) input?.start(frame.run.id);

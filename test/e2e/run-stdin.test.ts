@@ -78,6 +78,25 @@ describe('wharf run with stdin (local platform)', () => {
     expect(r.stdout).toBe('hello\nworld\n');
   });
 
+  it('passes bytes through exactly: binary, no newline added, stdout and stderr apart', async () => {
+    const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0xc3]); // 0xc3 alone is not UTF-8
+    const s = spawn(process.execPath, [CLI, 'run', '-a', APP, '--', 'cat; printf err >&2'], {
+      env: platform.env,
+      stdio: 'pipe',
+    });
+    const out: Buffer[] = [];
+    let err = '';
+    s.stdout.on('data', (d: Buffer) => out.push(d));
+    s.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    s.stdin.end(bytes);
+    const code = await new Promise<number | null>((resolve) => s.on('close', resolve));
+    expect(code, err).toBe(0);
+    expect(Buffer.concat(out).equals(bytes)).toBe(true);
+    expect(err.endsWith('err')).toBe(true);
+  });
+
   it('passes the exit status of a process that read its input', async () => {
     const r = await withInput(['run', '-a', APP, '--', 'sh', '-c', 'read x; echo "got $x"; exit 7'], 'x\n');
     expect(r.code, r.stderr).toBe(7);
@@ -199,10 +218,11 @@ describe('wharf run with stdin (local platform)', () => {
           id = f.run.id;
           first = api.sendRunStdin(APP, id, input());
         }
-        if ('out' in f) {
-          out.push(f.out);
+        if ('stdout' in f) {
+          const text = Buffer.from(f.stdout, 'base64').toString('utf8').trimEnd();
+          out.push(text);
           // the process has read from the first request: it is attached
-          if (f.out === 'read go')
+          if (text === 'read go')
             second = api
               .sendRunStdin(APP, id, chunks('x\n'))
               .catch((e: unknown) => e)
@@ -233,7 +253,7 @@ describe('wharf run with stdin (local platform)', () => {
       { stdin: true },
     );
     expect(await sent).toMatchObject({ bytes: 6, ending: 'eof' });
-    expect(frames).toContainEqual({ out: '6' });
+    expect(frames).toContainEqual({ stdout: Buffer.from('6\n').toString('base64') });
     expect(frames).toContainEqual({ exit: { status: 0, signal: null } });
   });
 });
