@@ -50,6 +50,7 @@ import { handler as taskEvents } from '../../functions/task-events.ts';
 import { handler as webhook } from '../../functions/webhook.ts';
 import { deliver, githubExamples } from '../webhooks/deliveries.ts';
 import { FakeTable, installFakeTable } from './fake-dynamo.ts';
+import { buildSucceeded } from './codebuild-state-events.ts';
 import { taskEvent } from './ecs-task-events.ts';
 
 const SECRET = 'full-flow-webhook-secret';
@@ -65,29 +66,8 @@ let dynamo: ReturnType<typeof installFakeTable>;
 
 const IMAGE = (n: number) =>
   `111122223333.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps@sha256:${String(n).repeat(64)}`;
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
-
-function buildSucceeded(buildId: string, image: string) {
-  return {
-    id: `ev-${buildId}`,
-    'detail-type': 'CodeBuild Build State Change',
-    source: 'aws.codebuild',
-    detail: {
-      'build-status': 'SUCCEEDED',
-      'additional-information': {
-        environment: {
-          'environment-variables': [{ name: 'WHARF_BUILD_ID', value: buildId, type: 'PLAINTEXT' }],
-        },
-        'exported-environment-variables': [
-          { name: 'WHARF_IMAGE_URI', value: image },
-          { name: 'WHARF_PROCESS_TYPES', value: b64({ web: 'npm start', worker: 'node worker.js' }) },
-          { name: 'WHARF_CONFIG_DEFAULTS', value: b64({ NODE_ENV: 'production' }) },
-        ],
-        phases: [],
-      },
-    },
-  };
-}
+const shopBuildSucceeded = (buildId: string, image: string) =>
+  buildSucceeded(buildId, image, { web: 'npm start', worker: 'node worker.js' }, { NODE_ENV: 'production' });
 
 const deploymentEvent = (eventName: string, reason: string) => ({
   id: `dep-${eventName}`,
@@ -183,7 +163,7 @@ describe('AWS full flow', () => {
     const buildId = await pushCommit('1'.repeat(40));
     expect(mocks.codebuild.commandCalls(StartBuildCommand)).toHaveLength(1);
 
-    const event = buildSucceeded(buildId, IMAGE(1));
+    const event = shopBuildSucceeded(buildId, IMAGE(1));
     const outcomes = await Promise.all(
       [call(buildEvents, event), call(buildEvents, event)].map((p) =>
         p.catch((e: Error) => ({ outcome: `retry: ${e.name}` })),
@@ -259,7 +239,7 @@ describe('AWS full flow', () => {
 
     // v2 fails: its task stops, ECS's circuit breaker rolls back, the deployment says why.
     const build2 = await pushCommit('2'.repeat(40));
-    await call(buildEvents, buildSucceeded(build2, IMAGE(2)));
+    await call(buildEvents, shopBuildSucceeded(build2, IMAGE(2)));
     const tdV2 = services.get('wharf-shop_web')!.taskDefinition;
     expect(
       mocks.ecs

@@ -17,32 +17,9 @@ import { getPlatform } from '../../functions/lib/platform.ts';
 import { lambdaContext } from '../aws/lambda-env.ts';
 import { IMAGE, installAwsMocks, liveTailStream } from './aws-mocks.ts';
 import { isolateAwsEnv, wharf } from './cli.ts';
+import { buildSucceeded } from '../aws/codebuild-state-events.ts';
 import { type FakeS3, startFakeS3 } from './fake-s3.ts';
 import { type Gateway, startGateway } from './sigv4-gateway.ts';
-
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
-
-function buildSucceeded(buildId: string) {
-  return {
-    id: `ev-${buildId}`,
-    'detail-type': 'CodeBuild Build State Change',
-    source: 'aws.codebuild',
-    detail: {
-      'build-status': 'SUCCEEDED',
-      'additional-information': {
-        environment: {
-          'environment-variables': [{ name: 'WHARF_BUILD_ID', value: buildId, type: 'PLAINTEXT' }],
-        },
-        'exported-environment-variables': [
-          { name: 'WHARF_IMAGE_URI', value: IMAGE },
-          { name: 'WHARF_PROCESS_TYPES', value: b64({ web: 'node index.js' }) },
-          { name: 'WHARF_CONFIG_DEFAULTS', value: b64({}) },
-        ],
-        phases: [],
-      },
-    },
-  };
-}
 
 function git(cwd: string, ...args: string[]): Buffer {
   return execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd });
@@ -109,7 +86,11 @@ describe('wharf deploy on AWS', () => {
           [[{ stream, ...detected }], [{ stream, ...done }]],
           // CodeBuild finishes after the first line: its event reaches the build-events Lambda
           async (batch) => {
-            if (batch === 0) await buildEvents(buildSucceeded(buildId) as never, lambdaContext);
+            if (batch === 0)
+              await buildEvents(
+                buildSucceeded(buildId, IMAGE, { web: 'node index.js' }) as never,
+                lambdaContext,
+              );
           },
         ),
       };
