@@ -2,6 +2,7 @@ import type { Ctx } from './context.ts';
 import type { App, Formation, Instance, Release, Resource, Route } from './domain.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { recordEvent } from './events.ts';
+import { appSecretNames } from './secret-names.ts';
 import { validateAppName } from './validation.ts';
 
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 120_000;
@@ -99,9 +100,4 @@ export async function destroyApp(ctx: Ctx, name: string, confirm: boolean): Prom
   });
   await ctx.runtime.publishNow();
   await recordEvent(ctx, name, 'app.destroyed', { name });
-}
-
-/** The secrets the platform keeps per app (webhook signing secret, git token, build config). */
-export function appSecretNames(app: string): string[] {
-  return [`webhook/${app}`, `git-token/${app}`, `build-env/${app}`];
 }

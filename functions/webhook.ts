@@ -8,13 +8,14 @@ import { handleWebhook } from './lib/webhook-handler.ts';
 // Every signed delivery reads the app's webhook secret: Secrets Manager loads with this
 // handler, not on the first delivery (the platform loads it through import() elsewhere).
 import './lib/lazy/secrets.ts';
+import { appSecretName } from '../core/secret-names.ts';
 
 async function webhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const p = getPlatform();
   const res = await handleWebhook(
     {
       getApp: (name) => p.store.getApp(name),
-      webhookSecret: (app) => p.secrets.get(`webhook/${app}`),
+      webhookSecret: (app) => p.secrets.get(appSecretName('webhook', app)),
       markDelivery: (id, ttlMs) => p.store.markDelivery(id, ttlMs),
       maxBodyBytes: p.config.maxWebhookBytes,
       startBuild: async (app, push) => {

@@ -51,17 +51,10 @@ export const NAME_PREFIXES = {
 } as const;
 
 /**
- * Names of the secrets builds read, under the platform's secrets prefix (`wharf/`): the
- * CodeBuild role may read exactly these (infra/builds.ts).
+ * Names of the secrets builds and the webhook read, under the platform's secrets prefix
+ * (`wharf/`): the CodeBuild role may read exactly these (infra/builds.ts).
  */
-export const SECRET_NAMES = {
-  /** `build-env/<app>`: the app's config vars as base64 JSON, written before each build. */
-  buildEnv: 'build-env/',
-  /** `git-token/<app>`: the token that clones a private repository. */
-  gitToken: 'git-token/',
-  /** `webhook/<app>`: the app's webhook signing secret (`PUT /apps/<app>/webhook`). */
-  webhook: 'webhook/',
-} as const;
+export { SECRET_NAMES } from '../core/secret-names.ts';
 
 /**
  * The ECS target-group attribute list for ModifyTargetGroupAttributes, derived from

@@ -11,7 +11,7 @@
 import { type CodeBuildClient, type EnvironmentVariable, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { ValidationError } from '../../core/errors.ts';
 import type { BuildOutcome, BuildRequest, Builder } from '../../core/ports.ts';
-import { SECRET_NAMES } from '../../infra/deploy-settings.ts';
+import { appSecretName } from '../../core/secret-names.ts';
 import { type BackoffOptions, awsCall } from './aws-errors.ts';
 import { buildStreamPrefix, logGroupName } from './log-streams.ts';
 
@@ -46,7 +46,7 @@ export interface BuildEnvSecrets {
  * config their releases get anyway.
  */
 export function buildEnvSecretName(app: string): string {
-  return `${SECRET_NAMES.buildEnv}${app}`;
+  return appSecretName('buildEnv', app);
 }
 
 /** An app whose buildpack list is exactly this builds from its Dockerfile. */

@@ -23,6 +23,7 @@ import type { AwsConfig } from './config.ts';
 import { lazy, once } from './lazy.ts';
 import { LazyLogStore } from './lazy-log-store.ts';
 import { LambdaEventBus, ecsHealthProbe, lambdaClock, lambdaIds } from './system.ts';
+import { appSecretName } from '../../core/secret-names.ts';
 
 export interface AwsPlatform {
   readonly config: AwsConfig;
@@ -112,9 +113,8 @@ export function createAwsPlatform(
       buildEnvSecrets: await loadSecrets(),
       gitTokenSecret: async (app) => {
         const secretStore = await loadSecrets();
-        return (await secretStore.get(`git-token/${app}`)) !== null
-          ? secretStore.secretId(`git-token/${app}`)
-          : null;
+        const name = appSecretName('gitToken', app);
+        return (await secretStore.get(name)) !== null ? secretStore.secretId(name) : null;
       },
     }),
   );

@@ -13,6 +13,7 @@ import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import { validateProcessType } from '../../core/validation.ts';
 import { logGroupName } from '../../adapters/aws/log-streams.ts';
 import type { AwsPlatform } from './aws-platform.ts';
+import { appSecretName } from '../../core/secret-names.ts';
 
 type Route = readonly [
   method: string,
@@ -149,7 +150,7 @@ export function awsRoutes(p: AwsPlatform, accountId: () => string | null): reado
           throw new ValidationError('a webhook secret must be a string of at least 16 characters');
         }
         const secret = (given as string | undefined) ?? randomBytes(24).toString('hex');
-        await p.secrets.put(`webhook/${app}`, secret);
+        await p.secrets.put(appSecretName('webhook', app), secret);
         return { status: 200, body: { secret, path: `/webhooks/<provider>/${app}` } };
       },
     ],
