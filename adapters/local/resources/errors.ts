@@ -27,3 +27,17 @@ export class ResourceServerStartError extends WharfError {
     this.output = output;
   }
 }
+
+/** The port a server is to listen on already answers: another process holds it. */
+export class ResourcePortInUseError extends ResourceServerStartError {
+  readonly port: number;
+  constructor(resource: string, port: number) {
+    super(
+      resource,
+      `port ${port} on 127.0.0.1 is in use by another process: stop that process (\`ss -ltnp 'sport = :${port}'\` shows it)`,
+      '',
+    );
+    this.name = 'ResourcePortInUseError';
+    this.port = port;
+  }
+}

@@ -13,7 +13,7 @@ import type { LogStore, ProvisionedResource, ResourceProvisioner } from '../../.
 import { resourceEnv } from '../../../core/resources/env.ts';
 import { validateProvider, validateResourceName } from '../../../core/resources/providers.ts';
 import { blobKind, documentKind } from './aws-api-servers.ts';
-import { ResourceServerStartError } from './errors.ts';
+import { ResourcePortInUseError, ResourceServerStartError } from './errors.ts';
 import type { LocalServerKind, ServerContext, ServerFacts } from './kind.ts';
 import { mysqlKind } from './mysql.ts';
 import { freePort, isPortOpen } from './net.ts';
@@ -198,11 +198,7 @@ export class LocalResourceProvisioner implements ResourceProvisioner {
     await reapOrphan(ctx.dir);
     // a readiness check would otherwise take whatever answers on the port for our server
     if (await isPortOpen(facts.port)) {
-      throw new ResourceServerStartError(
-        `${ctx.app}/${ctx.name}`,
-        `port ${facts.port} on 127.0.0.1 is in use by another process: stop that process (\`ss -ltnp 'sport = :${facts.port}'\` shows it)`,
-        '',
-      );
+      throw new ResourcePortInUseError(`${ctx.app}/${ctx.name}`, facts.port);
     }
     const server = new SupervisedServer({
       onSpawn: (pid) => writeFileSync(join(ctx.dir, PID_FILE), `${pid}\n`),
@@ -257,7 +253,7 @@ const PORT_ATTEMPTS = 3;
 /** Whether the server died because its port was taken between the pick and its bind. */
 function lostPortRace(error: ResourceServerStartError): boolean {
   return (
-    error.message.includes('is in use by another process') ||
+    error instanceof ResourcePortInUseError ||
     /EADDRINUSE|address already in use|could not bind|could not create listen socket/i.test(error.output)
   );
 }

@@ -13,15 +13,10 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-/** A free loopback port for a child to bind (below the kernel's ephemeral range). */
-export function freePort(): Promise<number> {
-  return pickFreePort();
-}
-
 /** Debian's docker-registry (distribution v2) on a free loopback port, storing in a temp dir. */
 export async function startRegistry(): Promise<RunningRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'wharf-registry-'));
-  const port = await freePort();
+  const port = await pickFreePort();
   const config = [
     'version: 0.1',
     'log:',

@@ -2,11 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { launchCommand } from '../../../buildpacks/runner/index.ts';
 import { pickFreePort } from '../../../adapters/local/loopback-ports.ts';
 
-/** A free loopback port for a child to bind (below the kernel's ephemeral range). */
-export function freePort(): Promise<number> {
-  return pickFreePort();
-}
-
 /** Starts a process type from a slug dir as the supervisor would, and GETs / once it listens. */
 export function startAndGet(slugDir: string, command: string, env: Record<string, string>, path: string) {
   return withRunning(slugDir, command, env, path, async (base) => (await fetch(`${base}/`)).text());
@@ -20,7 +15,7 @@ export async function withRunning<T>(
   path: string,
   use: (base: string) => Promise<T>,
 ): Promise<T> {
-  const port = await freePort();
+  const port = await pickFreePort();
   const l = launchCommand(slugDir, command, { env: { PATH: path, ...env }, port });
   const child: ChildProcess = spawn(l.file, l.args, {
     cwd: l.cwd,
