@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir } from '../config.ts';
 import type { Command } from './types.ts';
@@ -34,7 +34,10 @@ export const up: Command = {
       dns: platform.dns,
       dataDir: dir,
     };
-    writeFileSync(join(dir, 'endpoint.json'), JSON.stringify(endpoints));
+    // written whole, then renamed: a CLI or test polling for the file never reads it half-written
+    const file = join(dir, 'endpoint.json');
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(endpoints));
+    renameSync(`${file}.${process.pid}.tmp`, file);
     out.progress(`-----> Ready in ${Date.now() - t0} ms`);
     out.data(endpoints, () =>
       [
