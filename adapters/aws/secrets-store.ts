@@ -1,18 +1,12 @@
 /** SecretStore on Secrets Manager: every name lives under the platform's prefix (IAM is scoped to it). */
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  RestoreSecretCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { SecretStore } from '../../core/ports.ts';
 import { type BackoffOptions, awsCall, errorName } from './aws-errors.ts';
+import type { SecretsApi } from './secrets-api.ts';
 
 export interface SecretsManagerStoreOptions {
-  readonly client: SecretsManagerClient;
+  /** httpSecretsApi in the Lambda functions, sdkSecretsApi elsewhere */
+  readonly client: SecretsApi;
   /** e.g. `wharf/`: secret `webhook/myapp` is stored as `wharf/webhook/myapp` */
   readonly prefix: string;
   /** days a deleted secret can be restored; 0 deletes at once */
@@ -40,7 +34,7 @@ export class SecretsManagerStore implements SecretStore {
     try {
       const out = await awsCall(
         `read secret ${name}`,
-        () => this.options.client.send(new GetSecretValueCommand({ SecretId: id })),
+        () => this.options.client.getSecretValue({ SecretId: id }),
         this.options.backoff,
       );
       return out?.SecretString ?? (out?.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : null);
@@ -55,32 +49,28 @@ export class SecretsManagerStore implements SecretStore {
   async put(name: string, value: string): Promise<void> {
     const id = this.secretId(name);
     const what = `store secret ${name}`;
-    const send = this.options.client;
+    const client = this.options.client;
     try {
       await awsCall(
         what,
-        () => send.send(new PutSecretValueCommand({ SecretId: id, SecretString: value })),
+        () => client.putSecretValue({ SecretId: id, SecretString: value }),
         this.options.backoff,
       );
     } catch (e) {
       if (e instanceof NotFoundError) {
         await awsCall(
           what,
-          () => send.send(new CreateSecretCommand({ Name: id, SecretString: value })),
+          () => client.createSecret({ Name: id, SecretString: value }),
           this.options.backoff,
         );
         return;
       }
       if (e instanceof ValidationError && errorName(e.cause) === 'InvalidRequestException') {
         // Deleted within its recovery window: bring it back, then write the new value.
+        await awsCall(what, () => client.restoreSecret({ SecretId: id }), this.options.backoff);
         await awsCall(
           what,
-          () => send.send(new RestoreSecretCommand({ SecretId: id })),
-          this.options.backoff,
-        );
-        await awsCall(
-          what,
-          () => send.send(new PutSecretValueCommand({ SecretId: id, SecretString: value })),
+          () => client.putSecretValue({ SecretId: id, SecretString: value }),
           this.options.backoff,
         );
         return;
@@ -96,12 +86,10 @@ export class SecretsManagerStore implements SecretStore {
       await awsCall(
         `delete secret ${name}`,
         () =>
-          this.options.client.send(
-            new DeleteSecretCommand(
-              days === 0
-                ? { SecretId: id, ForceDeleteWithoutRecovery: true }
-                : { SecretId: id, RecoveryWindowInDays: days },
-            ),
+          this.options.client.deleteSecret(
+            days === 0
+              ? { SecretId: id, ForceDeleteWithoutRecovery: true }
+              : { SecretId: id, RecoveryWindowInDays: days },
           ),
         this.options.backoff,
       );

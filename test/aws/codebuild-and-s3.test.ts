@@ -11,6 +11,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
 import { parseCodeBuildEvent } from '../../adapters/aws/codebuild-events.ts';
 import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
+import { sdkSecretsApi } from '../../adapters/aws/secrets-sdk-api.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { BuildRequest } from '../../core/ports.ts';
@@ -25,7 +26,7 @@ afterAll(() => {
 });
 
 const secrets = new SecretsManagerStore({
-  client: new SecretsManagerClient({ region: 'eu-west-1' }),
+  client: sdkSecretsApi(new SecretsManagerClient({ region: 'eu-west-1' })),
   prefix: 'wharf/',
   backoff: { sleep: async () => {} },
 });

@@ -20,6 +20,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll } from 'vitest';
 import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
+import { sdkSecretsApi } from '../../adapters/aws/secrets-sdk-api.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import { artifactStoreContract } from './artifact-store.contract.ts';
 import { secretStoreContract } from './secret-store.contract.ts';
@@ -68,7 +69,7 @@ secretStoreContract('Secrets Manager (aws-sdk-client-mock over an in-memory fake
     return {};
   });
   return new SecretsManagerStore({
-    client: new SecretsManagerClient({ region: 'eu-west-1' }),
+    client: sdkSecretsApi(new SecretsManagerClient({ region: 'eu-west-1' })),
     prefix: 'wharf/',
   });
 });

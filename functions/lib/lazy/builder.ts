@@ -1,9 +1,8 @@
 /** Loaded on first use of the builder: the CodeBuild client and adapter. */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CodeBuildBuilder, type CodeBuildBuilderOptions } from '../../../adapters/aws/codebuild-builder.ts';
-import { SecretsManagerStore } from '../../../adapters/aws/secrets-store.ts';
 import { readAwsConfig } from '../config.ts';
+import { makeSecretStore } from './secrets.ts';
 
 export function makeBuilder(
   region: string,
@@ -11,11 +10,6 @@ export function makeBuilder(
     Partial<Pick<CodeBuildBuilderOptions, 'buildEnvSecrets'>>,
 ): CodeBuildBuilder {
   // Config vars reach builds through Secrets Manager only: the platform's store unless given one.
-  const buildEnvSecrets =
-    options.buildEnvSecrets ??
-    new SecretsManagerStore({
-      client: new SecretsManagerClient({ region }),
-      prefix: readAwsConfig().secretsPrefix,
-    });
+  const buildEnvSecrets = options.buildEnvSecrets ?? makeSecretStore(region, readAwsConfig().secretsPrefix);
   return new CodeBuildBuilder({ ...options, buildEnvSecrets, client: new CodeBuildClient({ region }) });
 }

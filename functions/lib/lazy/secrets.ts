@@ -1,11 +1,21 @@
 /**
- * Loaded on first use of the secret store: the Secrets Manager client and adapter. Only
- * the webhook reads a secret on its usual path (it imports this module statically); the
- * API, builds and ECS use secrets on a few routes and deploys.
+ * Loaded on first use of the secret store. Only the webhook reads a secret on its usual
+ * path (it imports this module statically), on every delivery: so the store goes through
+ * the small signed fetch client, not the SDK's, whose import alone costs more than the cold
+ * start budget (docs/lambda-cold-start.md). The API, builds and ECS use it on a few routes.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AwsJsonClient, configuredEndpoint, envCredentials } from '../../../adapters/aws/aws-json-client.ts';
+import { httpSecretsApi } from '../../../adapters/aws/secrets-api.ts';
 import { SecretsManagerStore } from '../../../adapters/aws/secrets-store.ts';
 
 export function makeSecretStore(region: string, prefix: string): SecretsManagerStore {
-  return new SecretsManagerStore({ client: new SecretsManagerClient({ region }), prefix });
+  const client = new AwsJsonClient({
+    service: 'secretsmanager',
+    targetPrefix: 'secretsmanager',
+    jsonVersion: '1.1',
+    region,
+    endpoint: configuredEndpoint('SECRETS_MANAGER'),
+    credentials: envCredentials(),
+  });
+  return new SecretsManagerStore({ client: httpSecretsApi(client), prefix });
 }
