@@ -26,13 +26,9 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-function sdk(
-  opts: {
-    maxAttempts?: number;
-    credentials?: typeof CREDENTIALS & { sessionToken?: string };
-    region?: string;
-  } = {},
-) {
+type SdkOptions = { maxAttempts?: number; credentials?: typeof CREDENTIALS & { sessionToken?: string } };
+
+function sdk(opts: SdkOptions & { region?: string } = {}) {
   const client = new DynamoDBClient({
     region: opts.region ?? 'eu-west-1',
     endpoint: fake.url,
@@ -52,7 +48,7 @@ function bodies(op: string): Record<string, unknown>[] {
 async function signedFetch(
   target: string,
   body: string,
-  sign: { unsignable?: string[]; sessionToken?: string } = {},
+  sign: { unsignable?: string[]; sessionToken?: string; signingDate?: Date } = {},
 ) {
   const url = new URL(fake.url);
   const signer = new SignatureV4({
@@ -71,7 +67,7 @@ async function signedFetch(
       headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target },
       body,
     },
-    { unsignableHeaders: new Set(sign.unsignable ?? []) },
+    { unsignableHeaders: new Set(sign.unsignable ?? []), signingDate: sign.signingDate ?? new Date() },
   );
   const res = await fetch(fake.url, { method: 'POST', headers: request.headers, body });
   return { status: res.status, requestId: res.headers.get('x-amzn-requestid'), body: await res.json() };
@@ -88,6 +84,7 @@ describe('fake DynamoDB over HTTP, driven by the real AWS SDK', () => {
       failed: false,
       note: null,
       tags: new Set(['a', 'b']),
+      blob: new Uint8Array([0, 1, 254, 255]),
     };
     await sdk().send(new PutCommand({ TableName, Item: item }));
     const got = await sdk().send(new GetCommand({ TableName, Key: { pk: 'app#web', sk: 'release#0001' } }));
@@ -96,8 +93,10 @@ describe('fake DynamoDB over HTTP, driven by the real AWS SDK', () => {
     const [put] = bodies('PutItem');
     expect(put?.['Item']).toMatchObject({
       processes: { L: [{ M: { count: { N: '2' }, type: { S: 'web' } } }] },
+      note: { NULL: true },
+      ready: { BOOL: true },
+      blob: { B: 'AAH+/w==' },
     });
-    expect(put?.['Item']).toMatchObject({ note: { NULL: true }, ready: { BOOL: true } });
     expect(table.items.size).toBe(1);
     expect(fake.requests[0]?.headers['content-type']).toBe('application/x-amz-json-1.0');
     const missing = await sdk().send(new GetCommand({ TableName, Key: { pk: 'app#web', sk: 'nope' } }));
@@ -139,18 +138,14 @@ describe('fake DynamoDB over HTTP, driven by the real AWS SDK', () => {
     await sdk().send(put);
     const error = await sdk({ maxAttempts: 1 })
       .send(put)
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ConditionalCheckFailedException);
     expect(error).toMatchObject({
       name: 'ConditionalCheckFailedException',
       message: 'The conditional request failed',
+      $metadata: { httpStatusCode: 400, requestId: expect.stringMatching(/^[0-9A-F]{32}$/) },
     });
-    expect((error as ConditionalCheckFailedException).$metadata).toMatchObject({ httpStatusCode: 400 });
-    expect((error as ConditionalCheckFailedException).$metadata.requestId).toMatch(/^[0-9A-F]{32}$/);
   });
 
   it('deletes, and refuses a delete whose condition fails', async () => {
@@ -226,33 +221,23 @@ describe('fake DynamoDB over HTTP, driven by the real AWS SDK', () => {
     });
   });
 
-  it('refuses a signature made with the wrong secret, without touching the table', async () => {
-    const wrong = sdk({
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-the-secret' },
-    });
-    await expect(wrong.send(new GetCommand({ TableName, Key: { pk: 'a', sk: 'b' } }))).rejects.toMatchObject({
+  it('refuses a wrong secret, an unknown key and another region, without touching the table', async () => {
+    const refusal = (client: ReturnType<typeof sdk>) =>
+      client.send(new GetCommand({ TableName, Key: { pk: 'a', sk: 'b' } })).then(
+        () => 'served',
+        (e: unknown) => e,
+      );
+    const wrongSecret = { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-the-secret' };
+    expect(await refusal(sdk({ maxAttempts: 1, credentials: wrongSecret }))).toMatchObject({
       name: 'InvalidSignatureException',
       message: expect.stringContaining('signature we calculated does not match'),
       $metadata: { httpStatusCode: 400 },
     });
-    expect(table.calls).toBe(0);
-  });
-
-  it('refuses an unknown access key and a credential scoped to another region', async () => {
-    const unknown = sdk({
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'secret' },
-    });
-    await expect(
-      unknown.send(new GetCommand({ TableName, Key: { pk: 'a', sk: 'b' } })),
-    ).rejects.toMatchObject({
+    const unknownKey = { accessKeyId: 'AKIDOTHER', secretAccessKey: 'secret' };
+    expect(await refusal(sdk({ maxAttempts: 1, credentials: unknownKey }))).toMatchObject({
       name: 'UnrecognizedClientException',
     });
-    const elsewhere = sdk({ maxAttempts: 1, region: 'us-east-1' });
-    await expect(
-      elsewhere.send(new GetCommand({ TableName, Key: { pk: 'a', sk: 'b' } })),
-    ).rejects.toMatchObject({
+    expect(await refusal(sdk({ maxAttempts: 1, region: 'us-east-1' }))).toMatchObject({
       name: 'InvalidSignatureException',
       message: expect.stringContaining("not 'us-east-1'"),
     });
@@ -269,72 +254,56 @@ describe('fake DynamoDB over HTTP, driven by the real AWS SDK', () => {
   });
 });
 
-describe('fake DynamoDB over HTTP, what the SDK never sends', () => {
-  it('refuses a missing Authorization and an unsigned security token', async () => {
-    const res = await fetch(fake.url, {
-      method: 'POST',
-      body: '{}',
-      headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem' },
-    });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({
-      __type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
-    });
+/** The status and body DynamoDB answers an error with; `message` is a substring or pattern. */
+const wireError = (status: number, type: string, message: string | RegExp = /./) => ({
+  status,
+  body: {
+    __type: type,
+    message: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message),
+  },
+});
+const CORAL = 'com.amazon.coral.service#';
 
-    const unsigned = await signedFetch('DynamoDB_20120810.GetItem', '{}', {
-      sessionToken: 't',
-      unsignable: ['x-amz-security-token'],
-    });
-    expect(unsigned.status).toBe(400);
-    expect(unsigned.body).toMatchObject({
-      __type: 'com.amazon.coral.service#InvalidSignatureException',
-      message: expect.stringContaining('x-amz-security-token'),
-    });
+describe('fake DynamoDB over HTTP, what the SDK never sends', () => {
+  it('refuses a missing Authorization, an unsigned security token and an old signature', async () => {
+    const headers = { 'x-amz-target': 'DynamoDB_20120810.GetItem' };
+    const res = await fetch(fake.url, { method: 'POST', body: '{}', headers });
+    expect({ status: res.status, body: await res.json() }).toMatchObject(
+      wireError(
+        400,
+        `${CORAL}MissingAuthenticationTokenException`,
+        'Request is missing Authentication Token',
+      ),
+    );
+    const unsigned = { sessionToken: 't', unsignable: ['x-amz-security-token'] };
+    expect(await signedFetch('DynamoDB_20120810.GetItem', '{}', unsigned)).toMatchObject(
+      wireError(400, `${CORAL}InvalidSignatureException`, 'x-amz-security-token'),
+    );
+    const old = { signingDate: new Date(Date.now() - 3600e3) };
+    expect(await signedFetch('DynamoDB_20120810.GetItem', '{}', old)).toMatchObject(
+      wireError(400, `${CORAL}InvalidSignatureException`, /^Signature expired: \d{8}T\d{6}Z is now earlier/),
+    );
+    expect(table.calls).toBe(0);
   });
 
   it('answers unknown targets, malformed JSON and internal failures as DynamoDB does', async () => {
     const unknown = await signedFetch('DynamoDB_20120810.Scan', '{}');
-    expect(unknown).toMatchObject({
-      status: 400,
-      body: { __type: 'com.amazon.coral.service#UnknownOperationException' },
-    });
+    expect(unknown).toMatchObject(wireError(400, `${CORAL}UnknownOperationException`, 'Scan'));
     expect(unknown.requestId).toMatch(/^[0-9A-F]{32}$/);
-
-    const malformed = await signedFetch('DynamoDB_20120810.GetItem', '{"Key":');
-    expect(malformed).toMatchObject({
-      status: 400,
-      body: { __type: 'com.amazon.coral.service#SerializationException' },
-    });
-
-    const broken = await signedFetch(
-      'DynamoDB_20120810.UpdateItem',
-      JSON.stringify({ TableName, Key: { pk: { S: 'a' }, sk: { S: 'b' } }, UpdateExpression: 'DROP x' }),
+    expect(await signedFetch('DynamoDB_20120810.GetItem', '{"Key":')).toMatchObject(
+      wireError(400, `${CORAL}SerializationException`),
     );
-    expect(broken).toMatchObject({
-      status: 500,
-      body: {
-        __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
-        message: expect.stringContaining('DROP'),
-      },
-    });
+    const update = { TableName, Key: { pk: { S: 'a' }, sk: { S: 'b' } }, UpdateExpression: 'DROP x' };
+    expect(await signedFetch('DynamoDB_20120810.UpdateItem', JSON.stringify(update))).toMatchObject(
+      wireError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'DROP'),
+    );
   });
 
   it('refuses parameters FakeTable does not implement instead of ignoring them', async () => {
-    const filtered = await signedFetch(
-      'DynamoDB_20120810.Query',
-      JSON.stringify({
-        TableName,
-        KeyConditionExpression: 'pk = :p',
-        FilterExpression: 'x = :p',
-        ExpressionAttributeValues: { ':p': { S: 'a' } },
-      }),
+    const query = { TableName, KeyConditionExpression: 'pk = :p', FilterExpression: 'x = :p' };
+    const body = JSON.stringify({ ...query, ExpressionAttributeValues: { ':p': { S: 'a' } } });
+    expect(await signedFetch('DynamoDB_20120810.Query', body)).toMatchObject(
+      wireError(400, 'com.amazon.coral.validate#ValidationException', 'FilterExpression'),
     );
-    expect(filtered).toMatchObject({
-      status: 400,
-      body: {
-        __type: 'com.amazon.coral.validate#ValidationException',
-        message: expect.stringContaining('FilterExpression'),
-      },
-    });
   });
 });
