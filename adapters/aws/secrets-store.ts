@@ -94,7 +94,10 @@ export class SecretsManagerStore implements SecretStore {
         this.options.backoff,
       );
     } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
+      if (e instanceof NotFoundError) return;
+      // Already deleted within its recovery window: Secrets Manager refuses a second schedule.
+      if (e instanceof ValidationError && errorName(e.cause) === 'InvalidRequestException') return;
+      throw e;
     }
   }
 }

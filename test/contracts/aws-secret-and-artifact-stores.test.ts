@@ -1,4 +1,7 @@
-/** Secrets Manager and S3 adapters against their contracts, each SDK client backed by a small in-memory fake. */
+/**
+ * Secrets Manager and S3 adapters against their contracts, each SDK client backed by a small
+ * in-memory fake; Secrets Manager also over the small HTTP client against the HTTP fake.
+ */
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -19,9 +22,12 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll } from 'vitest';
+import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
 import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
+import { httpSecretsApi } from '../../adapters/aws/secrets-api.ts';
 import { sdkSecretsApi } from '../../adapters/aws/secrets-sdk-api.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
+import { type FakeSecretsHttp, startFakeSecretsHttp } from '../aws/fake-secrets-http.ts';
 import { artifactStoreContract } from './artifact-store.contract.ts';
 import { secretStoreContract } from './secret-store.contract.ts';
 
@@ -60,6 +66,7 @@ secretStoreContract('Secrets Manager (aws-sdk-client-mock over an in-memory fake
   sm.on(DeleteSecretCommand).callsFake(({ SecretId, RecoveryWindowInDays }) => {
     const s = secrets.get(SecretId);
     if (!s) throw missing();
+    if (s.deleted) throw scheduled();
     if (RecoveryWindowInDays !== 7) throw new Error('expected a 7 day recovery window');
     s.deleted = true;
     return {};
@@ -72,6 +79,28 @@ secretStoreContract('Secrets Manager (aws-sdk-client-mock over an in-memory fake
     client: sdkSecretsApi(new SecretsManagerClient({ region: 'eu-west-1' })),
     prefix: 'wharf/',
   });
+});
+
+// The same contract over the small client the Lambda functions use, against the HTTP fake
+// that speaks Secrets Manager's protocol (test/aws/secrets-http.test.ts checks it with the SDK).
+const fakes: FakeSecretsHttp[] = [];
+afterAll(async () => {
+  await Promise.all(fakes.map((f) => f.close()));
+});
+
+secretStoreContract('Secrets Manager (httpSecretsApi over the HTTP fake)', async () => {
+  const credentials = { accessKeyId: 'AKIDCONTRACT', secretAccessKey: 'contract-secret' };
+  const fake = await startFakeSecretsHttp({ credentials });
+  fakes.push(fake);
+  const client = new AwsJsonClient({
+    service: 'secretsmanager',
+    targetPrefix: 'secretsmanager',
+    jsonVersion: '1.1',
+    region: 'eu-west-1',
+    endpoint: fake.url,
+    credentials: () => credentials,
+  });
+  return new SecretsManagerStore({ client: httpSecretsApi(client), prefix: 'wharf/' });
 });
 
 artifactStoreContract('S3 (aws-sdk-client-mock over an in-memory bucket)', async () => {
