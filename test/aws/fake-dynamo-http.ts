@@ -131,7 +131,7 @@ async function answer(
       `Unknown operation: ${req.method} with X-Amz-Target '${target}'; the fake serves POST with ${TARGET_PREFIX}{${Object.keys(operations).join(',')}}`,
     );
   }
-  if (headers['content-type'] !== CONTENT_TYPE) {
+  if (headers['content-type']?.split(';')[0]?.trim() !== CONTENT_TYPE) {
     throw new DynamoWireError(
       400,
       CORAL + 'SerializationException',
