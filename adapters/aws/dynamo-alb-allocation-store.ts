@@ -2,7 +2,6 @@
  * Where the ALB allocation lives: one item of the state table, written with a condition
  * on its revision so two Lambdas changing routes at once cannot lose each other's slots.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type AlbAllocation, EMPTY_ALLOCATION } from '../../core/alb/allocation.ts';
 import { awsCall } from './aws-errors.ts';
 import { type TableOptions, plain } from './dynamo-table.ts';
@@ -31,13 +30,11 @@ export class DynamoAllocationStore implements AllocationStore {
     const out = await awsCall(
       'read the ALB allocation',
       () =>
-        this.table.client.send(
-          new GetCommand({
-            TableName: this.table.tableName,
-            Key: { pk: 'ALB', sk: 'ALLOCATION' },
-            ConsistentRead: true,
-          }),
-        ),
+        this.table.client.get({
+          TableName: this.table.tableName,
+          Key: { pk: 'ALB', sk: 'ALLOCATION' },
+          ConsistentRead: true,
+        }),
       this.table.backoff,
     );
     if (!out.Item) return { allocation: EMPTY_ALLOCATION, arns: {}, revision: 0 };
@@ -49,15 +46,13 @@ export class DynamoAllocationStore implements AllocationStore {
     await awsCall(
       'save the ALB allocation',
       () =>
-        this.table.client.send(
-          new PutCommand({
-            TableName: this.table.tableName,
-            Item: { pk: 'ALB', sk: 'ALLOCATION', data: plain(next), revision: expectedRevision + 1 },
-            ConditionExpression: 'attribute_not_exists(pk) OR #rev = :rev',
-            ExpressionAttributeNames: { '#rev': 'revision' },
-            ExpressionAttributeValues: { ':rev': expectedRevision },
-          }),
-        ),
+        this.table.client.put({
+          TableName: this.table.tableName,
+          Item: { pk: 'ALB', sk: 'ALLOCATION', data: plain(next), revision: expectedRevision + 1 },
+          ConditionExpression: 'attribute_not_exists(pk) OR #rev = :rev',
+          ExpressionAttributeNames: { '#rev': 'revision' },
+          ExpressionAttributeValues: { ':rev': expectedRevision },
+        }),
       this.table.backoff,
     );
   }

@@ -4,7 +4,6 @@
  *   LEADER#<app>#<type>  TERM            { term, leaderId }, written only if the term read is still current;
  *                                        `published`: the last term whose leader reached Cloud Map and the ALB
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import {
   type LeaderTerm,
@@ -41,9 +40,7 @@ export class DynamoLeaderStore {
       const out = await awsCall(
         `read task ${incoming.taskId}`,
         () =>
-          this.table.client.send(
-            new GetCommand({ TableName: this.table.tableName, Key: { pk, sk }, ConsistentRead: true }),
-          ),
+          this.table.client.get({ TableName: this.table.tableName, Key: { pk, sk }, ConsistentRead: true }),
         this.table.backoff,
       );
       const stored = (out.Item?.['data'] as TaskObservation | undefined) ?? null;
@@ -53,27 +50,25 @@ export class DynamoLeaderStore {
         await awsCall(
           `record task ${incoming.taskId}`,
           () =>
-            this.table.client.send(
-              new PutCommand({
-                TableName: this.table.tableName,
-                Item: plain({
-                  pk,
-                  sk,
-                  data: merged,
-                  version: merged.version,
-                  ...(merged.stopped
-                    ? { expiresAt: Math.floor(this.now().getTime() / 1000) + STOPPED_TTL_SECONDS }
-                    : {}),
-                }),
-                ...(stored
-                  ? {
-                      ConditionExpression: '#version = :seen',
-                      ExpressionAttributeNames: { '#version': 'version' },
-                      ExpressionAttributeValues: { ':seen': stored.version },
-                    }
-                  : { ConditionExpression: 'attribute_not_exists(pk)' }),
+            this.table.client.put({
+              TableName: this.table.tableName,
+              Item: plain({
+                pk,
+                sk,
+                data: merged,
+                version: merged.version,
+                ...(merged.stopped
+                  ? { expiresAt: Math.floor(this.now().getTime() / 1000) + STOPPED_TTL_SECONDS }
+                  : {}),
               }),
-            ),
+              ...(stored
+                ? {
+                    ConditionExpression: '#version = :seen',
+                    ExpressionAttributeNames: { '#version': 'version' },
+                    ExpressionAttributeValues: { ':seen': stored.version },
+                  }
+                : { ConditionExpression: 'attribute_not_exists(pk)' }),
+            }),
           this.table.backoff,
         );
         return merged;
@@ -105,13 +100,11 @@ export class DynamoLeaderStore {
     const out = await awsCall(
       `read leader term of ${app}/${processType}`,
       () =>
-        this.table.client.send(
-          new GetCommand({
-            TableName: this.table.tableName,
-            Key: { pk: pkOf(app, processType), sk: 'TERM' },
-            ConsistentRead: true,
-          }),
-        ),
+        this.table.client.get({
+          TableName: this.table.tableName,
+          Key: { pk: pkOf(app, processType), sk: 'TERM' },
+          ConsistentRead: true,
+        }),
       this.table.backoff,
     );
     return {
@@ -128,16 +121,14 @@ export class DynamoLeaderStore {
     await awsCall(
       `mark leader term ${term} of ${app}/${processType} published`,
       () =>
-        this.table.client.send(
-          new UpdateCommand({
-            TableName: this.table.tableName,
-            Key: { pk: pkOf(app, processType), sk: 'TERM' },
-            UpdateExpression: 'SET #published = :term',
-            ConditionExpression: '#term = :term',
-            ExpressionAttributeNames: { '#term': 'term', '#published': 'published' },
-            ExpressionAttributeValues: { ':term': term },
-          }),
-        ),
+        this.table.client.update({
+          TableName: this.table.tableName,
+          Key: { pk: pkOf(app, processType), sk: 'TERM' },
+          UpdateExpression: 'SET #published = :term',
+          ConditionExpression: '#term = :term',
+          ExpressionAttributeNames: { '#term': 'term', '#published': 'published' },
+          ExpressionAttributeValues: { ':term': term },
+        }),
       this.table.backoff,
     ).catch((e: unknown) => {
       // A newer term landed meanwhile: its writer publishes it.
@@ -150,19 +141,17 @@ export class DynamoLeaderStore {
     await awsCall(
       `write leader term of ${app}/${processType}`,
       () =>
-        this.table.client.send(
-          new PutCommand({
-            TableName: this.table.tableName,
-            Item: plain({ pk: pkOf(app, processType), sk: 'TERM', data: next, term: next.term }),
-            ...(current.term === 0
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: '#term = :term',
-                  ExpressionAttributeNames: { '#term': 'term' },
-                  ExpressionAttributeValues: { ':term': current.term },
-                }),
-          }),
-        ),
+        this.table.client.put({
+          TableName: this.table.tableName,
+          Item: plain({ pk: pkOf(app, processType), sk: 'TERM', data: next, term: next.term }),
+          ...(current.term === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#term = :term',
+                ExpressionAttributeNames: { '#term': 'term' },
+                ExpressionAttributeValues: { ':term': current.term },
+              }),
+        }),
       this.table.backoff,
     );
   }

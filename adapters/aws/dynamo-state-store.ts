@@ -15,13 +15,6 @@
  * Consistency comes from conditional writes: a release number is taken by writing its
  * key only if absent (the loser re-reads and retries), a lease only if free or expired.
  */
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
 import type {
   App,
   Artifact,
@@ -36,10 +29,11 @@ import type {
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseDraft, StateStore } from '../../core/ports.ts';
 import { type BackoffOptions, awsCall, realSleep } from './aws-errors.ts';
+import type { DynamoDocApi } from './dynamo-doc-api.ts';
 import { type Item, type TableOptions, deleteKeys, pad, plain, queryAll } from './dynamo-table.ts';
 
 export interface DynamoStateStoreOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DynamoDocApi;
   readonly tableName: string;
   readonly now?: () => Date;
   readonly backoff?: BackoffOptions;
@@ -64,17 +58,14 @@ export class DynamoStateStore implements StateStore {
 
   // --- plumbing -----------------------------------------------------------------------
 
-  private get client(): DynamoDBDocumentClient {
+  private get client(): DynamoDocApi {
     return this.table.client;
   }
 
   private async get<T>(pk: string, sk: string, what: string): Promise<T | null> {
     const out = await awsCall(
       what,
-      () =>
-        this.client.send(
-          new GetCommand({ TableName: this.table.tableName, Key: { pk, sk }, ConsistentRead: true }),
-        ),
+      () => this.client.get({ TableName: this.table.tableName, Key: { pk, sk }, ConsistentRead: true }),
       this.table.backoff,
     );
     return out.Item ? (out.Item['data'] as T) : null;
@@ -84,13 +75,11 @@ export class DynamoStateStore implements StateStore {
     await awsCall(
       what,
       () =>
-        this.client.send(
-          new PutCommand({
-            TableName: this.table.tableName,
-            Item: plain(item),
-            ...(condition ? conditionInput(condition) : {}),
-          }),
-        ),
+        this.client.put({
+          TableName: this.table.tableName,
+          Item: plain(item),
+          ...(condition ? conditionInput(condition) : {}),
+        }),
       this.table.backoff,
     );
   }
@@ -99,13 +88,11 @@ export class DynamoStateStore implements StateStore {
     await awsCall(
       what,
       () =>
-        this.client.send(
-          new DeleteCommand({
-            TableName: this.table.tableName,
-            Key: { pk, sk },
-            ...(condition ? conditionInput(condition) : {}),
-          }),
-        ),
+        this.client.delete({
+          TableName: this.table.tableName,
+          Key: { pk, sk },
+          ...(condition ? conditionInput(condition) : {}),
+        }),
       this.table.backoff,
     );
   }
@@ -410,16 +397,14 @@ export class DynamoStateStore implements StateStore {
     const out = await awsCall(
       'number an event',
       () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.table.tableName,
-            Key: { pk: 'COUNTER', sk: 'EVENTS' },
-            UpdateExpression: 'ADD #seq :one',
-            ExpressionAttributeNames: { '#seq': 'seq' },
-            ExpressionAttributeValues: { ':one': 1 },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        ),
+        this.client.update({
+          TableName: this.table.tableName,
+          Key: { pk: 'COUNTER', sk: 'EVENTS' },
+          UpdateExpression: 'ADD #seq :one',
+          ExpressionAttributeNames: { '#seq': 'seq' },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
       this.table.backoff,
     );
     const seq = Number(out.Attributes?.['seq']);

@@ -3,18 +3,14 @@
  * holding the domain object, and `expiresAt` (epoch seconds) for DynamoDB TTL.
  * Helpers here page through queries and batch deletes so the adapters never forget to.
  */
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type BackoffOptions, awsCall } from './aws-errors.ts';
+import type { DynamoDocApi } from './dynamo-doc-api.ts';
 
 export type Item = Record<string, unknown> & { pk: string; sk: string };
 
 export interface TableOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DynamoDocApi;
   readonly tableName: string;
   readonly backoff?: BackoffOptions;
 }
@@ -39,10 +35,7 @@ export async function queryAll(
   do {
     const page = await awsCall(
       what,
-      () =>
-        table.client.send(
-          new QueryCommand({ ...input, TableName: table.tableName, ExclusiveStartKey: start }),
-        ),
+      () => table.client.query({ ...input, TableName: table.tableName, ExclusiveStartKey: start }),
       table.backoff,
     );
     items.push(...((page.Items ?? []) as Item[]));
@@ -67,7 +60,7 @@ export async function deleteKeys(
         throw new Error(`${what}: DynamoDB left ${requests.length} deletes unprocessed; retry`);
       const out = await awsCall(
         what,
-        () => table.client.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: requests } })),
+        () => table.client.batchWrite({ RequestItems: { [table.tableName]: requests } }),
         table.backoff,
       );
       requests = (out.UnprocessedItems?.[table.tableName] ?? []) as typeof requests;

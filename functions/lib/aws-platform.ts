@@ -3,12 +3,12 @@
  * control plane on top. Built once per container (module scope) and reused by warm
  * invocations.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlbLeaderTargets } from '../../adapters/aws/alb-leader-targets.ts';
 import type { AlbRouter } from '../../adapters/aws/alb-router.ts';
+import { AwsJsonClient, configuredEndpoint, envCredentials } from '../../adapters/aws/aws-json-client.ts';
 import type { CloudMapDiscovery } from '../../adapters/aws/cloudmap-discovery.ts';
 import type { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
+import { httpDocApi } from '../../adapters/aws/dynamo-doc-api.ts';
 import { DynamoLeaderStore } from '../../adapters/aws/dynamo-leader-store.ts';
 import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
 import { EcsReleaseDeployer } from '../../adapters/aws/ecs-release-deployer.ts';
@@ -47,9 +47,19 @@ export function createAwsPlatform(
   options: { provisioner?: ResourceProvisioner } = {},
 ): AwsPlatform {
   const region = config.region;
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  // DynamoDB is on every invocation's path: a small signed fetch client, not the SDK's,
+  // whose import alone costs more than the cold start budget (docs/lambda-cold-start.md).
+  const doc = httpDocApi(
+    new AwsJsonClient({
+      service: 'dynamodb',
+      targetPrefix: 'DynamoDB_20120810',
+      jsonVersion: '1.0',
+      region,
+      endpoint: configuredEndpoint('DYNAMODB'),
+      credentials: envCredentials(),
+    }),
+    { removeUndefinedValues: true },
+  );
   const table = { client: doc, tableName: config.table };
   const store = new DynamoStateStore({ client: doc, tableName: config.table });
   // Secrets and logs load on first use too: most invocations read no secret and write no log line.

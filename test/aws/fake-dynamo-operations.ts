@@ -136,14 +136,19 @@ export const operations: Record<string, Operation> = {
   },
   async UpdateItem(table, body) {
     refuseUnsupported(body, LEGACY);
-    const rv = returnValues(body, ['NONE', 'ALL_NEW']);
+    const rv = returnValues(body, ['NONE', 'ALL_NEW', 'UPDATED_NEW']);
     const out = await table.update({
       Key: fromWire(required(body, 'Key'), 'key'),
       UpdateExpression: required(body, 'UpdateExpression') as string,
       ReturnValues: rv,
       ...expressions(body),
     });
-    return rv === 'ALL_NEW' && out.Attributes ? { Attributes: toWire(out.Attributes) } : {};
+    if (rv === 'NONE' || !out.Attributes) return {};
+    if (rv === 'ALL_NEW') return { Attributes: toWire(out.Attributes) };
+    const updated = updatedNames(body['UpdateExpression'] as string, body['ExpressionAttributeNames']);
+    return {
+      Attributes: toWire(Object.fromEntries(Object.entries(out.Attributes).filter(([k]) => updated.has(k)))),
+    };
   },
   async Query(table, body) {
     refuseUnsupported(body, ['IndexName', 'FilterExpression', 'ProjectionExpression', 'Select', ...LEGACY]);
@@ -187,3 +192,18 @@ export const operations: Record<string, Operation> = {
     return { UnprocessedItems: unprocessed };
   },
 };
+
+/** UPDATED_NEW: the top-level attributes that the SET and ADD clauses of `expr` write. */
+function updatedNames(expr: string, names: unknown): Set<string> {
+  const aliases = (names ?? {}) as Record<string, string>;
+  const out = new Set<string>();
+  for (const clause of expr.split(/\b(?=SET\b|ADD\b|REMOVE\b|DELETE\b)/)) {
+    const m = /^(SET|ADD)\s+(.*)$/s.exec(clause.trim());
+    if (!m) continue;
+    for (const action of m[2]!.split(',')) {
+      const path = /^\s*([#A-Za-z_][A-Za-z0-9_]*)/.exec(action)?.[1];
+      if (path) out.add(path.startsWith('#') ? (aliases[path] ?? path) : path);
+    }
+  }
+  return out;
+}

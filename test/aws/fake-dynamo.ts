@@ -15,6 +15,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { sdkDocApi } from '../../adapters/aws/dynamo-sdk-doc-api.ts';
+import { startFakeDynamoHttp } from './fake-dynamo-http.ts';
 
 type Item = Record<string, unknown>;
 type Names = Record<string, string> | undefined;
@@ -173,7 +175,7 @@ export class FakeTable {
   }
 }
 
-/** A document client whose every call is served by `table`. */
+/** The adapters' DynamoDB calls over an SDK document client whose every call is served by `table`. */
 export function fakeDocumentClient(table: FakeTable) {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
   const mock = mockClient(client);
@@ -183,7 +185,7 @@ export function fakeDocumentClient(table: FakeTable) {
   mock.on(UpdateCommand).callsFake((i) => table.update(i));
   mock.on(QueryCommand).callsFake((i) => table.query(i));
   mock.on(BatchWriteCommand).callsFake((i) => table.batchWrite(i));
-  return { client, mock };
+  return { client: sdkDocApi(client), mock };
 }
 
 // --- expressions ------------------------------------------------------------------------
@@ -372,14 +374,24 @@ function setValue(p: Parser, item: Item): unknown {
   return value;
 }
 
-/** Serves every DynamoDBDocumentClient in the process from `table` (for composition roots). */
-export function installFakeTable(table: FakeTable) {
-  const mock = mockClient(DynamoDBDocumentClient);
-  mock.on(GetCommand).callsFake((i) => table.get(i));
-  mock.on(PutCommand).callsFake((i) => table.put(i));
-  mock.on(DeleteCommand).callsFake((i) => table.delete(i));
-  mock.on(UpdateCommand).callsFake((i) => table.update(i));
-  mock.on(QueryCommand).callsFake((i) => table.query(i));
-  mock.on(BatchWriteCommand).callsFake((i) => table.batchWrite(i));
-  return mock;
+/** the keys test/aws/lambda-env.ts gives the functions: the fake checks every signature with them */
+const LAMBDA_TEST_CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+
+/**
+ * Serves `table` over DynamoDB's HTTP protocol and points the composition roots at it
+ * (AWS_ENDPOINT_URL_DYNAMODB): the functions reach DynamoDB through their own signed
+ * fetch client, so it is their real requests, signatures checked, that the table serves.
+ */
+export async function installFakeTable(table: FakeTable) {
+  const server = await startFakeDynamoHttp(table, { credentials: LAMBDA_TEST_CREDENTIALS });
+  const before = process.env['AWS_ENDPOINT_URL_DYNAMODB'];
+  process.env['AWS_ENDPOINT_URL_DYNAMODB'] = server.url;
+  return {
+    server,
+    async restore() {
+      if (before === undefined) delete process.env['AWS_ENDPOINT_URL_DYNAMODB'];
+      else process.env['AWS_ENDPOINT_URL_DYNAMODB'] = before;
+      await server.close();
+    },
+  };
 }

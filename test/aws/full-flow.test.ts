@@ -28,12 +28,6 @@ import {
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
-  DeleteSecretCommand,
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import {
   CreateServiceCommand as CreateCloudMapServiceCommand,
   DeleteServiceCommand as DeleteCloudMapServiceCommand,
   ListInstancesCommand,
@@ -50,19 +44,20 @@ import { handler as taskEvents } from '../../functions/task-events.ts';
 import { handler as webhook } from '../../functions/webhook.ts';
 import { deliver, githubExamples } from '../webhooks/deliveries.ts';
 import { FakeTable, installFakeTable } from './fake-dynamo.ts';
+import { installFakeSecrets } from './fake-secrets-http.ts';
 import { buildSucceeded } from './codebuild-state-events.ts';
 import { taskEvent } from './ecs-task-events.ts';
 
 const SECRET = 'full-flow-webhook-secret';
 const mocks = {
-  secrets: mockClient(SecretsManagerClient),
   codebuild: mockClient(CodeBuildClient),
   ecs: mockClient(ECSClient),
   elb: mockClient(ElasticLoadBalancingV2Client),
   cloudMap: mockClient(ServiceDiscoveryClient),
   logs: mockClient(CloudWatchLogsClient),
 };
-let dynamo: ReturnType<typeof installFakeTable>;
+let dynamo: Awaited<ReturnType<typeof installFakeTable>>;
+let secrets: Awaited<ReturnType<typeof installFakeSecrets>>;
 
 const IMAGE = (n: number) =>
   `111122223333.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps@sha256:${String(n).repeat(64)}`;
@@ -93,16 +88,12 @@ describe('AWS full flow', () => {
   const services = new Map<string, { taskDefinition: string; desiredCount: number }>();
   const cloudMapServices: { Id: string; Arn: string; Name: string }[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     setLambdaEnv();
     resetPlatform();
-    dynamo = installFakeTable(new FakeTable());
-    mocks.secrets
-      .on(GetSecretValueCommand)
-      .rejects(new ResourceNotFoundException({ message: 'no secret', $metadata: {} }));
-    mocks.secrets
-      .on(GetSecretValueCommand, { SecretId: 'wharf/webhook/shop' })
-      .resolves({ SecretString: SECRET });
+    dynamo = await installFakeTable(new FakeTable());
+    secrets = await installFakeSecrets();
+    secrets.fake.set('wharf/webhook/shop', SECRET);
     mocks.codebuild
       .on(StartBuildCommand)
       .callsFake((i) => ({ build: { id: `wharf-build:${i.idempotencyToken}` } }));
@@ -148,9 +139,10 @@ describe('AWS full flow', () => {
       ],
     });
   });
-  afterAll(() => {
+  afterAll(async () => {
     for (const m of Object.values(mocks)) m.restore();
-    dynamo.restore();
+    await dynamo.restore();
+    await secrets.restore();
   });
 
   it('deploys a push once however often its events arrive, and records a failed rollout with its reason', async () => {
@@ -421,7 +413,6 @@ describe('AWS full flow', () => {
     ]);
 
     mocks.ecs.on(DeleteServiceCommand).resolves({});
-    mocks.secrets.on(DeleteSecretCommand).resolves({});
     mocks.elb.on(DeleteRuleCommand).resolves({});
     mocks.elb.on(DeleteTargetGroupCommand).resolves({});
     mocks.cloudMap.on(ListInstancesCommand).resolves({ Instances: [] });
@@ -439,11 +430,13 @@ describe('AWS full flow', () => {
         .sort(),
     ).toEqual(['wharf-shop_web', 'wharf-shop_worker']);
     // its secrets go with it: a new app of the same name must not inherit its webhook secret
-    expect(mocks.secrets.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input.SecretId)).toEqual([
+    expect(secrets.fake.calls('DeleteSecret').map((b) => b['SecretId'])).toEqual([
       'wharf/webhook/shop',
       'wharf/git-token/shop',
       'wharf/build-env/shop',
     ]);
+    expect(secrets.fake.value('wharf/webhook/shop')).toBeUndefined();
+    expect(secrets.fake.pendingDeletion('wharf/webhook/shop')).toBe(true);
     // its listener rule and target group are freed for other apps
     expect(mocks.elb.commandCalls(DeleteRuleCommand)).toHaveLength(1);
     expect(

@@ -14,11 +14,6 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretRefValueFrom } from '../../core/resources/env.ts';
@@ -26,14 +21,16 @@ import { handler as api } from '../../functions/api.ts';
 import { getPlatform, resetPlatform } from '../../functions/lib/platform.ts';
 import { handler as stackEvents } from '../../functions/stack-events.ts';
 import { FakeTable, installFakeTable } from './fake-dynamo.ts';
+import { installFakeSecrets } from './fake-secrets-http.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:wharf/resources/shop-db-AbC';
 const mocks = {
   cfn: mockClient(CloudFormationClient),
-  secrets: mockClient(SecretsManagerClient),
   logs: mockClient(CloudWatchLogsClient),
 };
-let dynamo: ReturnType<typeof installFakeTable>;
+let dynamo: Awaited<ReturnType<typeof installFakeTable>>;
+/** empty: a secret the functions read is missing, as on a fresh platform */
+let secrets: Awaited<ReturnType<typeof installFakeSecrets>>;
 /** the stacks CreateStack made, by id; a test sets their status */
 const stacks = new Map<string, Stack>();
 
@@ -62,10 +59,8 @@ describe('resources on AWS: API → CloudFormation → stack events', () => {
   beforeAll(async () => {
     setLambdaEnv();
     resetPlatform();
-    dynamo = installFakeTable(new FakeTable());
-    mocks.secrets
-      .on(GetSecretValueCommand)
-      .rejects(new ResourceNotFoundException({ message: 'no secret', $metadata: {} }));
+    dynamo = await installFakeTable(new FakeTable());
+    secrets = await installFakeSecrets();
     mocks.logs.on(PutLogEventsCommand).resolves({});
     mocks.cfn.on(CreateStackCommand).callsFake((i) => {
       const id = stackId(i.StackName);
@@ -88,9 +83,10 @@ describe('resources on AWS: API → CloudFormation → stack events', () => {
     const res = await call(api, httpEvent('POST', '/apps', jsonHeaders, json({ name: 'shop' })));
     expect(res.statusCode, res.body).toBe(201);
   });
-  afterAll(() => {
+  afterAll(async () => {
     for (const m of Object.values(mocks)) m.restore();
-    dynamo.restore();
+    await dynamo.restore();
+    await secrets.restore();
     resetPlatform();
   });
 

@@ -1,7 +1,8 @@
 /**
  * The AWS side of the CLI tests: every SDK client the API Lambda and the CLI use, mocked at
- * the client (aws-sdk-client-mock) as test/aws/full-flow.test.ts does, with DynamoDB as
- * the in-memory table, plus seeds for an app that has a release.
+ * the client (aws-sdk-client-mock) as test/aws/full-flow.test.ts does, with DynamoDB and
+ * Secrets Manager as in-memory services over HTTP (the functions reach both with their own
+ * signed fetch client), plus seeds for an app that has a release.
  */
 import {
   CloudWatchLogsClient,
@@ -23,13 +24,6 @@ import {
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  CreateSecretCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import {
   CreateServiceCommand as CreateCloudMapServiceCommand,
   ListServicesCommand,
   RegisterInstanceCommand,
@@ -38,38 +32,23 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { getPlatform, resetPlatform } from '../../functions/lib/platform.ts';
 import { FakeTable, installFakeTable } from '../aws/fake-dynamo.ts';
+import { installFakeSecrets } from '../aws/fake-secrets-http.ts';
 import { setLambdaEnv } from '../aws/lambda-env.ts';
 
 export const IMAGE = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/wharf-apps@sha256:${'1'.repeat(64)}`;
 
-export function installAwsMocks() {
+export async function installAwsMocks() {
   setLambdaEnv();
   resetPlatform();
-  const dynamo = installFakeTable(new FakeTable());
+  const dynamo = await installFakeTable(new FakeTable());
+  const secrets = await installFakeSecrets();
   const mocks = {
-    secrets: mockClient(SecretsManagerClient),
     codebuild: mockClient(CodeBuildClient),
     ecs: mockClient(ECSClient),
     elb: mockClient(ElasticLoadBalancingV2Client),
     cloudMap: mockClient(ServiceDiscoveryClient),
     logs: mockClient(CloudWatchLogsClient),
   };
-  const secrets = new Map<string, string>();
-  mocks.secrets.on(GetSecretValueCommand).callsFake((i: { SecretId: string }) => {
-    const v = secrets.get(i.SecretId);
-    if (v === undefined) throw new ResourceNotFoundException({ message: 'no secret', $metadata: {} });
-    return { SecretString: v };
-  });
-  mocks.secrets.on(PutSecretValueCommand).callsFake((i: { SecretId: string; SecretString: string }) => {
-    if (!secrets.has(i.SecretId))
-      throw new ResourceNotFoundException({ message: 'no secret', $metadata: {} });
-    secrets.set(i.SecretId, i.SecretString);
-    return {};
-  });
-  mocks.secrets.on(CreateSecretCommand).callsFake((i: { Name: string; SecretString: string }) => {
-    secrets.set(i.Name, i.SecretString);
-    return { ARN: `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${i.Name}` };
-  });
   mocks.codebuild
     .on(StartBuildCommand)
     .callsFake((i: { idempotencyToken: string }) => ({ build: { id: `wharf-build:${i.idempotencyToken}` } }));
@@ -113,10 +92,13 @@ export function installAwsMocks() {
   mocks.logs.on(FilterLogEventsCommand).resolves({ events: [] });
   return {
     mocks,
+    /** the Secrets Manager the functions write to and read from */
+    secrets: secrets.fake,
     services,
-    restore() {
+    async restore() {
       for (const m of Object.values(mocks)) m.restore();
-      dynamo.restore();
+      await dynamo.restore();
+      await secrets.restore();
     },
   };
 }

@@ -26,7 +26,7 @@ function git(cwd: string, ...args: string[]): Buffer {
 }
 
 describe('wharf deploy on AWS', () => {
-  let aws: ReturnType<typeof installAwsMocks>;
+  let aws: Awaited<ReturnType<typeof installAwsMocks>>;
   let gateway: Gateway;
   let s3: FakeS3;
   let home: string;
@@ -41,7 +41,7 @@ describe('wharf deploy on AWS', () => {
     // Without it the SDK signs the CRC32 of an empty body into the URL and S3 refuses every
     // upload (aws-sdk-js-v3#6994): the platform's S3 client must presign WHEN_REQUIRED.
     process.env['AWS_REQUEST_CHECKSUM_CALCULATION'] = 'WHEN_REQUIRED';
-    aws = installAwsMocks();
+    aws = await installAwsMocks();
     home = mkdtempSync(join(tmpdir(), 'wharf-cli-deploy-'));
     isolateAwsEnv(home);
     gateway = await startGateway(api, lambdaContext);
@@ -67,7 +67,7 @@ describe('wharf deploy on AWS', () => {
   afterAll(async () => {
     await gateway.close();
     await s3.close();
-    aws.restore();
+    await aws.restore();
     delete process.env['AWS_ENDPOINT_URL_S3'];
     delete process.env['AWS_REQUEST_CHECKSUM_CALCULATION'];
     rmSync(home, { recursive: true, force: true });

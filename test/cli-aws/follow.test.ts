@@ -18,14 +18,14 @@ const GROUP_ARN = 'arn:aws:logs:eu-west-1:111122223333:log-group:/wharf/apps/sho
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 
 describe('following on AWS', () => {
-  let aws: ReturnType<typeof installAwsMocks>;
+  let aws: Awaited<ReturnType<typeof installAwsMocks>>;
   let gateway: Gateway;
   let home: string;
   let env: NodeJS.ProcessEnv;
   const run = (argv: string[]) => wharf(argv, { env, cwd: home });
 
   beforeAll(async () => {
-    aws = installAwsMocks();
+    aws = await installAwsMocks();
     home = mkdtempSync(join(tmpdir(), 'wharf-cli-follow-'));
     isolateAwsEnv(home);
     gateway = await startGateway(api, lambdaContext);
@@ -40,7 +40,7 @@ describe('following on AWS', () => {
   });
   afterAll(async () => {
     await gateway.close();
-    aws.restore();
+    await aws.restore();
     rmSync(home, { recursive: true, force: true });
   });
   beforeEach(() => {

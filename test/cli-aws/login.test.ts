@@ -14,7 +14,7 @@ import { type Gateway, startGateway } from './sigv4-gateway.ts';
 import { isolateAwsEnv, wharf } from './cli.ts';
 
 describe('wharf against an AWS API (SigV4)', () => {
-  let aws: ReturnType<typeof installAwsMocks>;
+  let aws: Awaited<ReturnType<typeof installAwsMocks>>;
   let gateway: Gateway;
   let home: string;
   let env: NodeJS.ProcessEnv;
@@ -22,7 +22,7 @@ describe('wharf against an AWS API (SigV4)', () => {
     wharf(argv, { env: { ...env, ...extra }, cwd: home });
 
   beforeAll(async () => {
-    aws = installAwsMocks();
+    aws = await installAwsMocks();
     home = mkdtempSync(join(tmpdir(), 'wharf-cli-aws-'));
     isolateAwsEnv(home);
     gateway = await startGateway(api, lambdaContext);
@@ -30,7 +30,7 @@ describe('wharf against an AWS API (SigV4)', () => {
   });
   afterAll(async () => {
     await gateway.close();
-    aws.restore();
+    await aws.restore();
     rmSync(home, { recursive: true, force: true });
   });
 

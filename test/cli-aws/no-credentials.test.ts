@@ -10,19 +10,19 @@ import { type Gateway, startGateway } from './sigv4-gateway.ts';
 import { isolateAwsEnv, wharf } from './cli.ts';
 
 describe('wharf on AWS without credentials', () => {
-  let aws: ReturnType<typeof installAwsMocks>;
+  let aws: Awaited<ReturnType<typeof installAwsMocks>>;
   let gateway: Gateway;
   let home: string;
 
   beforeAll(async () => {
-    aws = installAwsMocks();
+    aws = await installAwsMocks();
     home = mkdtempSync(join(tmpdir(), 'wharf-cli-nocreds-'));
     isolateAwsEnv(home);
     gateway = await startGateway(api, lambdaContext);
   });
   afterAll(async () => {
     await gateway.close();
-    aws.restore();
+    await aws.restore();
     rmSync(home, { recursive: true, force: true });
   });
 

@@ -1,26 +1,23 @@
 /**
- * The webhook Lambda (functions/webhook.ts) end to end with every AWS client mocked:
- * DynamoDB by an in-memory table, Secrets Manager and CodeBuild by aws-sdk-client-mock.
+ * The webhook Lambda (functions/webhook.ts) end to end with every AWS client faked:
+ * DynamoDB and Secrets Manager by in-memory services over HTTP (the function's own signed
+ * requests), CodeBuild by aws-sdk-client-mock.
  */
 import { httpEvent, lambdaContext, setLambdaEnv } from '../aws/lambda-env.ts';
 import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WebhookProvider } from '../../core/webhooks/types.ts';
 import { handler } from '../../functions/webhook.ts';
 import { getPlatform, resetPlatform } from '../../functions/lib/platform.ts';
 import { FakeTable, installFakeTable } from '../aws/fake-dynamo.ts';
+import { installFakeSecrets } from '../aws/fake-secrets-http.ts';
 import { type Delivery, deliver, githubExamples, payload, tamper } from './deliveries.ts';
 
 const SECRET = 'a-webhook-secret-of-some-length';
-const secrets = mockClient(SecretsManagerClient);
 const codebuild = mockClient(CodeBuildClient);
-let dynamo: ReturnType<typeof installFakeTable>;
+let dynamo: Awaited<ReturnType<typeof installFakeTable>> | undefined;
+let secrets: Awaited<ReturnType<typeof installFakeSecrets>> | undefined;
 
 async function post(path: string, d: Delivery) {
   const res = await handler(httpEvent('POST', path, d.headers, d.body), lambdaContext);
@@ -68,24 +65,21 @@ describe('webhook function', () => {
   beforeAll(() => {
     setLambdaEnv();
   });
-  afterAll(() => {
-    secrets.restore();
+  afterAll(async () => {
     codebuild.restore();
+    await dynamo?.restore();
+    await secrets?.restore();
   });
   beforeEach(async () => {
     resetPlatform();
-    dynamo?.restore();
-    dynamo = installFakeTable(new FakeTable());
-    secrets.reset();
+    await dynamo?.restore();
+    dynamo = await installFakeTable(new FakeTable());
+    await secrets?.restore();
+    secrets = await installFakeSecrets();
     codebuild.reset();
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(new ResourceNotFoundException({ message: 'no such secret', $metadata: {} }));
     for (const c of cases) {
-      secrets
-        .on(GetSecretValueCommand, { SecretId: `wharf/webhook/app-${c.provider}` })
-        .resolves({ SecretString: SECRET });
       await getPlatform().controlPlane.createApp({ name: `app-${c.provider}`, branch: c.branch });
+      secrets.fake.set(`wharf/webhook/app-${c.provider}`, SECRET);
     }
     codebuild
       .on(StartBuildCommand)
