@@ -10,7 +10,7 @@
  *
  *   node_modules/.bin/node bench/lambda-bundles.ts [--runs N]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,10 +44,10 @@ writeFileSync(probe, PROBE_SOURCE);
  * counts every thread: Node 24 reads the CA certificates on a second thread once `tls`
  * loads, so CPU can exceed wall.
  */
-function probeOnce(file: string, event: unknown): ProbeResult {
+function probeOnce(file: string, event: unknown, extraEnv: Record<string, string> = {}): ProbeResult {
   const out = spawnSync(process.execPath, [probe, file, event === undefined ? '' : JSON.stringify(event)], {
     encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '', ...SMOKE_ENV },
+    env: { PATH: process.env['PATH'] ?? '', ...SMOKE_ENV, ...extraEnv },
   });
   if (out.status !== 0) throw new Error(`probing ${file} failed: ${out.stderr}`);
   return JSON.parse(out.stdout) as ProbeResult;
@@ -189,6 +189,87 @@ for (const fn of LAMBDA_FUNCTIONS) {
   ]);
 }
 
+// The cold start that matters includes the first real call. Every function reads DynamoDB
+// first: time import + a first call that does (the API's `GET /apps`, a Query) against a
+// local answerer, next to a bundle holding nothing but the SDK's DocumentClient making the
+// same Query: the baseline, what the SDK alone costs for it. TLS is left out of both.
+const answerer = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const s = require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }); res.end('{"Items":[],"Count":0}'); }); });
+     s.listen(0, '127.0.0.1', () => console.log(s.address().port));`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const answererPort = await new Promise<string>((done) =>
+  answerer.stdout.once('data', (d: Buffer) => done(d.toString().trim())),
+);
+const readEnv = { AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${answererPort}` };
+const sdkEntry = join(outDir, 'sdk-query.mjs');
+writeFileSync(
+  sdkEntry,
+  `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const handler = async () => {
+  const out = await doc.send(new QueryCommand({ TableName: 'wharf-state', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'APPS' } }));
+  return { statusCode: 200, count: out.Count };
+};
+`,
+);
+const sdkOut = join(outDir, 'sdk-query');
+await build({
+  ...lambdaEsbuildOptions(),
+  entryPoints: { 'sdk-query': sdkEntry },
+  nodePaths: [join(ROOT, 'node_modules')],
+  outdir: sdkOut,
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'error',
+});
+const apiEntry = join(outDir, 'api', 'api.mjs');
+const listApps = {
+  ...(SMOKE_EVENTS.api.event as object),
+  rawPath: '/apps',
+  requestContext: { http: { method: 'GET', path: '/apps' } },
+};
+const readRows: string[][] = [];
+for (const [what, file, event] of [
+  ['SDK DocumentClient alone, one Query (baseline)', join(sdkOut, 'sdk-query.mjs'), {}],
+  ['api function, GET /apps (one Query)', apiEntry, listApps],
+] as const) {
+  const samples = Array.from({ length: RUNS }, () => probeOnce(file, event, readEnv));
+  const wrong = samples.find((t) => !matchesSmoke(t.result, { statusCode: 200 }));
+  if (wrong)
+    throw new Error(`${what} answered ${JSON.stringify(wrong.result).slice(0, 300)}; expected a 200`);
+  const imp = summarize(
+    `${what}: import`,
+    'ms',
+    samples.map((t) => t.importMs),
+  );
+  const call = summarize(
+    `${what}: import + first call reading DynamoDB`,
+    'ms',
+    samples.map((t) => t.firstCallMs),
+    {
+      cpuMedianMs: summarize(
+        '',
+        'ms',
+        samples.map((t) => t.firstCallCpuMs),
+      ).median,
+    },
+  );
+  figures.push(imp, call);
+  readRows.push([
+    what,
+    fmt(imp.median, 1),
+    fmt(call.median, 1),
+    fmt(call.p95, 1),
+    fmt(call['cpuMedianMs'] as number, 1),
+  ]);
+}
+answerer.kill();
+
 process.stdout.write(
   `\nLambda bundles (esbuild ESM, minified, AWS SDK inside, code-split; timed over ${RUNS} fresh processes; load average ${fmt(loadavg()[0]!)})\n\n`,
 );
@@ -212,6 +293,12 @@ process.stdout.write(
 );
 process.stdout.write(
   `\nfirst call (offline, no AWS request): ${LAMBDA_FUNCTIONS.map((fn) => `${fn}: ${SMOKE_EVENTS[fn].what}`).join('; ')}\n`,
+);
+process.stdout.write(
+  `\nfirst call that reads DynamoDB (a local HTTP answerer, no TLS; ${RUNS} fresh processes each)\n\n${formatTable(
+    ['bundle', 'import median ms', '+ first call ms', 'p95 ms', 'CPU ms'],
+    readRows,
+  )}\n`,
 );
 const missed = figures.filter((f) => f['verdict'] === 'MISSED');
 if (missed.length > 0) process.stdout.write(`MISSED: ${missed.map((f) => f.name).join('; ')}\n`);

@@ -1,6 +1,7 @@
 /**
- * A small client for AWS's JSON protocols (awsJson1_0, awsJson1_1): one signed `fetch`
- * POST per call. The Lambda functions use it on their usual path (DynamoDB on every
+ * A small client for AWS's JSON protocols (awsJson1_0, awsJson1_1): one signed HTTPS
+ * POST per call, on node:https with keep-alive (not `fetch`: loading undici costs a
+ * first call ~25 ms more). The Lambda functions use it on their usual path (DynamoDB on every
  * invocation, Secrets Manager on every webhook delivery) instead of the SDK's clients,
  * whose import alone costs more than the cold start budget (docs/lambda-cold-start.md).
  *
@@ -22,7 +23,8 @@ export interface AwsJsonClientOptions {
   /** overrides `https://<service>.<region>.amazonaws.com` (tests, VPC endpoints) */
   readonly endpoint?: string;
   readonly credentials: () => AwsCredentials;
-  readonly fetch?: typeof fetch;
+  /** sends one request; node:http(s) unless a test gives another */
+  readonly transport?: Transport;
   readonly now?: () => Date;
   /** attempts for transient faults, the first included; the SDK's default is 3 */
   readonly maxAttempts?: number;
@@ -66,18 +68,64 @@ export function errorTypeName(raw: string): string {
   return colon < 0 ? afterHash : afterHash.slice(0, colon);
 }
 
+export interface HttpAnswer {
+  readonly status: number;
+  /** lower-case names */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+export type Transport = (
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+) => Promise<HttpAnswer>;
+
+/**
+ * POST over node:http or node:https, loaded on the first call (process.getBuiltinModule:
+ * no ES import, so importing this module costs nothing). Node's global agents keep
+ * connections alive, so warm invocations reuse the TLS session.
+ */
+export const nodeTransport: Transport = (url, headers, body, timeoutMs) =>
+  new Promise((resolve, reject) => {
+    const mod =
+      url.protocol === 'https:'
+        ? process.getBuiltinModule('node:https')
+        : process.getBuiltinModule('node:http');
+    const req = mod.request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
 export class AwsJsonClient {
   private readonly options: AwsJsonClientOptions;
   private readonly url: URL;
-  private readonly fetch: typeof fetch;
+  private readonly transport: Transport;
 
   constructor(options: AwsJsonClientOptions) {
     this.options = options;
     this.url = new URL(options.endpoint ?? regionalEndpoint(options.service, options.region));
     if (this.url.pathname === '') this.url.pathname = '/';
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.transport = options.transport ?? nodeTransport;
   }
 
   /** Calls `operation` (e.g. `GetItem`) with `input`; the service's JSON answer. */
@@ -86,24 +134,23 @@ export class AwsJsonClient {
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const body = JSON.stringify(input);
     for (let attempt = 1; ; attempt++) {
-      let response: Response;
-      let text: string;
+      let answer: HttpAnswer;
       try {
-        response = await this.fetch(this.url, {
-          method: 'POST',
-          headers: this.sign(operation, body),
+        answer = await this.transport(
+          this.url,
+          this.sign(operation, body),
           body,
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 20_000),
-        });
-        text = await response.text();
+          this.options.timeoutMs ?? 20_000,
+        );
       } catch (e) {
         if (attempt >= maxAttempts) throw new AwsNetworkError(`${this.options.service} ${operation}`, e);
         await sleep(backoffMs(attempt));
         continue;
       }
-      if (response.ok) return (text === '' ? {} : JSON.parse(text)) as T;
-      const error = this.errorOf(response, text, operation);
-      if (!TRANSIENT_STATUS.has(response.status) || attempt >= maxAttempts) throw error;
+      if (answer.status >= 200 && answer.status < 300)
+        return (answer.body === '' ? {} : JSON.parse(answer.body)) as T;
+      const error = this.errorOf(answer, operation);
+      if (!TRANSIENT_STATUS.has(answer.status) || attempt >= maxAttempts) throw error;
       await sleep(backoffMs(attempt));
     }
   }
@@ -124,7 +171,12 @@ export class AwsJsonClient {
     });
   }
 
-  private errorOf(response: Response, text: string, operation: string): AwsServiceError {
+  private errorOf(answer: HttpAnswer, operation: string): AwsServiceError {
+    const text = answer.body;
+    const header = (name: string) => {
+      const v = answer.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
     let parsed: { __type?: unknown; code?: unknown; message?: unknown; Message?: unknown } = {};
     try {
       parsed = text === '' ? {} : JSON.parse(text);
@@ -132,12 +184,12 @@ export class AwsJsonClient {
       // a proxy's HTML page or a truncated body: the status says what is known
     }
     const rawType =
-      response.headers.get('x-amzn-errortype') ??
+      header('x-amzn-errortype') ??
       (typeof parsed.__type === 'string' ? parsed.__type : undefined) ??
       (typeof parsed.code === 'string' ? parsed.code : undefined);
     const name = rawType
       ? errorTypeName(rawType)
-      : response.status >= 500
+      : answer.status >= 500
         ? 'InternalServerError'
         : 'UnknownError';
     const message =
@@ -145,13 +197,8 @@ export class AwsJsonClient {
         ? parsed.message
         : typeof parsed.Message === 'string'
           ? parsed.Message
-          : `${this.options.service} ${operation} answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-    return new AwsServiceError(
-      name,
-      message,
-      response.status,
-      response.headers.get('x-amzn-requestid') ?? undefined,
-    );
+          : `${this.options.service} ${operation} answered HTTP ${answer.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+    return new AwsServiceError(name, message, answer.status, header('x-amzn-requestid'));
   }
 }
 

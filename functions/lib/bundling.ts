@@ -24,6 +24,8 @@ export function lambdaEsbuildOptions() {
     alias: {
       '@aws-sdk/credential-provider-node': fileURLToPath(new URL('./env-credentials.ts', import.meta.url)),
       'node:process': fileURLToPath(new URL('./shims/process.ts', import.meta.url)),
+      'node:stream/web': fileURLToPath(new URL('./shims/stream-web.ts', import.meta.url)),
+      'node:stream/promises': fileURLToPath(new URL('./shims/stream-promises.ts', import.meta.url)),
     },
   };
 }

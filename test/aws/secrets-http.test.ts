@@ -5,7 +5,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
+import { AwsJsonClient, nodeTransport, type Transport } from '../../adapters/aws/aws-json-client.ts';
 import { httpSecretsApi, type SecretsApi } from '../../adapters/aws/secrets-api.ts';
 import { sdkSecretsApi } from '../../adapters/aws/secrets-sdk-api.ts';
 import { type FakeSecretsHttp, startFakeSecretsHttp } from './fake-secrets-http.ts';
@@ -254,15 +254,15 @@ describe('Secrets Manager over HTTP: the SDK and the small client against one fa
 
   it('refuses a tampered signature, a wrong secret key and an unknown key id, from either client', async () => {
     fake.set('signed', 'x');
-    const tampering: typeof fetch = (url, init) => {
-      const headers = { ...(init?.headers as Record<string, string>) };
+    const tampering: Transport = (url, signed, body, timeoutMs) => {
+      const headers = { ...signed };
       headers['authorization'] = headers['authorization']!.replace(/Signature=(\w)/, (_, c) =>
         c === '0' ? 'Signature=1' : 'Signature=0',
       );
-      return fetch(url, { ...init, headers });
+      return nodeTransport(url, headers, body, timeoutMs);
     };
     const tampered = await failure(
-      httpSecretsApi(small({ fetch: tampering })).getSecretValue({ SecretId: 'signed' }),
+      httpSecretsApi(small({ transport: tampering })).getSecretValue({ SecretId: 'signed' }),
     );
     expect(tampered).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
     expect(tampered.message).toContain('The request signature we calculated does not match');
