@@ -5,9 +5,6 @@ import { jsonResult, lowerHeaders, rawBody } from './lib/http.ts';
 import { flushAfter, httpErrors } from './lib/middleware.ts';
 import { getPlatform, logger } from './lib/platform.ts';
 import { handleWebhook } from './lib/webhook-handler.ts';
-// Every signed delivery reads the app's webhook secret: Secrets Manager loads with this
-// handler, not on the first delivery (the platform loads it through import() elsewhere).
-import './lib/lazy/secrets.ts';
 import { appSecretName } from '../core/secret-names.ts';
 
 async function webhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

@@ -183,10 +183,11 @@ export class AwsJsonClient {
     } catch {
       // a proxy's HTML page or a truncated body: the status says what is known
     }
+    // the SDK's order for the JSON protocols: the body's __type, then code, then the header
     const rawType =
-      header('x-amzn-errortype') ??
       (typeof parsed.__type === 'string' ? parsed.__type : undefined) ??
-      (typeof parsed.code === 'string' ? parsed.code : undefined);
+      (typeof parsed.code === 'string' ? parsed.code : undefined) ??
+      header('x-amzn-errortype');
     const name = rawType
       ? errorTypeName(rawType)
       : answer.status >= 500

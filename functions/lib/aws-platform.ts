@@ -18,10 +18,12 @@ import type { CloudFormationResourceProvisioner } from '../../adapters/aws/resou
 import type { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
 import { ControlPlane } from '../../core/control-plane.ts';
 import { DEFAULT_SETTINGS } from '../../core/deps.ts';
-import type { ResourceProvisioner, SecretStore } from '../../core/ports.ts';
+import type { ResourceProvisioner } from '../../core/ports.ts';
+import type { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import type { AwsConfig } from './config.ts';
-import { lazy, once } from './lazy.ts';
+import { lazy } from './lazy.ts';
 import { LazyLogStore } from './lazy-log-store.ts';
+import { makeSecretStore } from './secret-store.ts';
 import { LambdaEventBus, ecsHealthProbe, lambdaClock, lambdaIds } from './system.ts';
 import { appSecretName } from '../../core/secret-names.ts';
 
@@ -29,8 +31,7 @@ export interface AwsPlatform {
   readonly config: AwsConfig;
   readonly controlPlane: ControlPlane;
   readonly store: DynamoStateStore;
-  /** the port only: its adapter loads on first use, so the sync `secretId` is not offered here */
-  readonly secrets: SecretStore;
+  readonly secrets: SecretsManagerStore;
   readonly artifacts: S3ArtifactStore;
   readonly logs: LazyLogStore;
   readonly ecs: EcsScheduler;
@@ -62,11 +63,8 @@ export function createAwsPlatform(
   );
   const table = { client: doc, tableName: config.table };
   const store = new DynamoStateStore({ client: doc, tableName: config.table });
-  // Secrets and logs load on first use too: most invocations read no secret and write no log line.
-  const loadSecrets = once(async () =>
-    (await import('./lazy/secrets.ts')).makeSecretStore(region, config.secretsPrefix),
-  );
-  const secrets = lazy<SecretStore>(loadSecrets);
+  const secretStore = makeSecretStore(region, config.secretsPrefix);
+  // Logs load on first use: most invocations write no log line.
   const logs = new LazyLogStore(async () =>
     (await import('./lazy/logs.ts')).makeLogStore(region, config.logGroupPrefix),
   );
@@ -76,7 +74,6 @@ export function createAwsPlatform(
   );
   const ecs = lazy<EcsScheduler>(
     async () => {
-      const secretStore = await loadSecrets();
       return (await import('./lazy/ecs.ts')).makeEcsScheduler(region, {
         cluster: config.cluster,
         subnets: config.subnets,
@@ -120,9 +117,8 @@ export function createAwsPlatform(
       bucket: config.bucket,
       repositoryUri: config.repository,
       logGroupPrefix: config.logGroupPrefix,
-      buildEnvSecrets: await loadSecrets(),
+      buildEnvSecrets: secretStore,
       gitTokenSecret: async (app) => {
-        const secretStore = await loadSecrets();
         const name = appSecretName('gitToken', app);
         return (await secretStore.get(name)) !== null ? secretStore.secretId(name) : null;
       },
@@ -162,7 +158,7 @@ export function createAwsPlatform(
       router,
       discovery,
       probe: ecsHealthProbe,
-      secrets,
+      secrets: secretStore,
       provisioner: options.provisioner ?? resources,
       settings: {
         ...DEFAULT_SETTINGS,
@@ -183,7 +179,7 @@ export function createAwsPlatform(
     config,
     controlPlane,
     store,
-    secrets,
+    secrets: secretStore,
     artifacts,
     logs,
     ecs,

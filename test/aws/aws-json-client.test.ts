@@ -116,7 +116,7 @@ describe('AwsJsonClient', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it('prefers the x-amzn-ErrorType header and reads Message as well as message', async () => {
+  it('reads the x-amzn-ErrorType header when the body names no type, and Message as well as message', async () => {
     const url = await serve((_req, res) =>
       json(
         res,

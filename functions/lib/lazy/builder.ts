@@ -2,7 +2,7 @@
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodeBuildBuilder, type CodeBuildBuilderOptions } from '../../../adapters/aws/codebuild-builder.ts';
 import { readAwsConfig } from '../config.ts';
-import { makeSecretStore } from './secrets.ts';
+import { makeSecretStore } from '../secret-store.ts';
 
 export function makeBuilder(
   region: string,

@@ -1,0 +1,21 @@
+/**
+ * The platform's secret store. The webhook reads a secret on every delivery, so the store
+ * goes through the small signed client, not the SDK's, whose import alone costs more than
+ * the cold start budget (docs/lambda-cold-start.md); being small, it loads with every
+ * function rather than on first use.
+ */
+import { AwsJsonClient, configuredEndpoint, envCredentials } from '../../adapters/aws/aws-json-client.ts';
+import { httpSecretsApi } from '../../adapters/aws/secrets-api.ts';
+import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
+
+export function makeSecretStore(region: string, prefix: string): SecretsManagerStore {
+  const client = new AwsJsonClient({
+    service: 'secretsmanager',
+    targetPrefix: 'secretsmanager',
+    jsonVersion: '1.1',
+    region,
+    endpoint: configuredEndpoint('SECRETS_MANAGER'),
+    credentials: envCredentials(),
+  });
+  return new SecretsManagerStore({ client: httpSecretsApi(client), prefix });
+}
