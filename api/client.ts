@@ -98,6 +98,8 @@ export class WharfClient {
   }
 
   listApps = () => this.request<App[]>('GET', '/apps');
+  /** AWS only: the IAM identity that signed the request */
+  whoami = () => this.request<{ arn: string; account: string; userId: string }>('GET', '/whoami');
   createApp = (name: string) => this.request<App>('POST', '/apps', { name });
   appInfo = (app: string) => this.request<AppInfo>('GET', `/apps/${enc(app)}`);
   updateApp = (app: string, patch: Record<string, unknown>) =>

@@ -3,6 +3,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, createApiHandler } from '../api/handler.ts';
 import { awsRoutes } from './lib/aws-routes.ts';
+import { callerOf } from './lib/caller.ts';
+import { NotFoundError } from '../core/errors.ts';
 import { jsonBody, jsonResult, rawBody } from './lib/http.ts';
 import { flushAfter, httpErrors } from './lib/middleware.ts';
 import { getPlatform, logger } from './lib/platform.ts';
@@ -21,6 +23,15 @@ async function api(
     query: new URLSearchParams(event.rawQueryString ?? ''),
     body: jsonBody(rawBody(event)),
   };
+  if (req.method === 'GET' && req.path === '/whoami') {
+    const caller = callerOf(event);
+    if (!caller) {
+      throw new NotFoundError(
+        'this API is not behind API Gateway’s IAM authorizer, so it knows no caller identity',
+      );
+    }
+    return jsonResult(200, caller);
+  }
   const account = () => context.invokedFunctionArn?.split(':')[4] ?? null;
   for (const [method, pattern, run] of awsRoutes(p, account)) {
     const m = method === req.method ? pattern.exec(req.path) : null;

@@ -2,7 +2,7 @@
  * `wharf login --aws URL`: remember a Wharf API on AWS and sign requests to it with the
  * user's AWS credentials; `wharf logout` forgets it (the local platform is used again).
  */
-import { ValidationError } from '../../core/errors.ts';
+import { ValidationError, WharfError } from '../../core/errors.ts';
 import { clientFor } from '../config.ts';
 import { awsRemote, forgetRemote, isExecuteApiUrl, remoteFile, saveRemote } from '../remote.ts';
 import type { Command } from './types.ts';
@@ -32,8 +32,15 @@ export const login: Command = {
       env,
     );
     const aws = await import('../aws/credentials.ts');
-    const identity = aws.describeCredentials(await aws.credentialsFor(remote)());
-    const apps = await clientFor(remote).listApps();
+    const keys = aws.describeCredentials(await aws.credentialsFor(remote)());
+    const client = clientFor(remote);
+    const apps = await client.listApps();
+    // The identity IAM verified; a stack from before GET /whoami answers 404: name the key then.
+    const caller = await client.whoami().catch((e: unknown) => {
+      if (e instanceof WharfError && e.code === 'not_found') return null;
+      throw e;
+    });
+    const identity = caller ? `${caller.arn} (${keys})` : keys;
     const file = saveRemote(remote, env);
     out.data(
       { ...remote, identity, apps: apps.length, file },

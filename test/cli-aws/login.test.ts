@@ -10,7 +10,7 @@ import { lambdaContext } from '../aws/lambda-env.ts';
 import { handler as api } from '../../functions/api.ts';
 import { getPlatform } from '../../functions/lib/platform.ts';
 import { installAwsMocks } from './aws-mocks.ts';
-import { type Gateway, startGateway } from './sigv4-gateway.ts';
+import { GATEWAY_ACCOUNT, type Gateway, startGateway } from './sigv4-gateway.ts';
 import { isolateAwsEnv, wharf } from './cli.ts';
 
 describe('wharf against an AWS API (SigV4)', () => {
@@ -39,7 +39,10 @@ describe('wharf against an AWS API (SigV4)', () => {
     expect(r.stderr).not.toContain('!');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Logged in to ${gateway.url} (AWS eu-west-1)`);
-    expect(r.stdout).toContain('access key AKIDTEST: 0 apps');
+    // the identity IAM verified (GET /whoami), with the key that signed
+    expect(r.stdout).toContain(
+      `with arn:aws:iam::${GATEWAY_ACCOUNT}:user/akidtest (access key AKIDTEST): 0 apps`,
+    );
     const file = join(env['WHARF_HOME']!, 'remote.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
@@ -47,7 +50,21 @@ describe('wharf against an AWS API (SigV4)', () => {
       apiUrl: gateway.url,
       region: 'eu-west-1',
     });
-    expect(gateway.calls.at(-1)).toMatchObject({ method: 'GET', path: '/apps', accessKey: 'AKIDTEST' });
+    expect(gateway.calls.slice(-2)).toMatchObject([
+      { method: 'GET', path: '/apps', accessKey: 'AKIDTEST' },
+      { method: 'GET', path: '/whoami', accessKey: 'AKIDTEST' },
+    ]);
+  });
+
+  it('logs in to an API that knows no caller identity (an older stack), naming the access key', async () => {
+    gateway.passIdentity = false;
+    try {
+      const r = await run(['login', '--aws', gateway.url, '--region', 'eu-west-1', '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ identity: 'access key AKIDTEST', apps: 0 });
+    } finally {
+      gateway.passIdentity = true;
+    }
   });
 
   it('creates an app, lists it, sets config and scales through signed requests', async () => {

@@ -11,6 +11,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { Sha256 } from '../../cli/aws/sha256.ts';
 
+/** the account the gateway's callers belong to (their ARNs are `…:user/<access key>`) */
+export const GATEWAY_ACCOUNT = '111122223333';
+
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
 export interface Gateway {
@@ -18,6 +21,8 @@ export interface Gateway {
   readonly region: string;
   /** access keys whose identity has no execute-api:Invoke */
   readonly denied: Set<string>;
+  /** false: hand the function no IAM authorizer context (an API not behind the IAM authorizer) */
+  passIdentity: boolean;
   /** what reached the handler */
   readonly calls: { method: string; path: string; accessKey: string }[];
   /** every refusal, with API Gateway's message */
@@ -33,6 +38,7 @@ export async function startGateway(
   region = 'eu-west-1',
 ): Promise<Gateway> {
   const denied = new Set<string>();
+  const gateway = { passIdentity: true };
   const calls: Gateway['calls'] = [];
   const refusals: Gateway['refusals'] = [];
   const server: Server = createServer((req, res) => {
@@ -65,7 +71,23 @@ export async function startGateway(
           headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
           isBase64Encoded: body.length > 0,
           ...(body.length > 0 ? { body: body.toString('base64') } : {}),
-          requestContext: { http: { method: req.method, path: url.pathname } },
+          requestContext: {
+            http: { method: req.method, path: url.pathname },
+            // what API Gateway's IAM authorizer hands the function: the verified caller
+            ...(gateway.passIdentity && {
+              authorizer: {
+                iam: {
+                  accessKey: verdict.accessKey,
+                  accountId: GATEWAY_ACCOUNT,
+                  callerId: `AIDA${verdict.accessKey}`,
+                  cognitoIdentity: null,
+                  principalOrgId: '',
+                  userArn: `arn:aws:iam::${GATEWAY_ACCOUNT}:user/${verdict.accessKey.toLowerCase()}`,
+                  userId: `AIDA${verdict.accessKey}`,
+                },
+              },
+            }),
+          },
         } as unknown as APIGatewayProxyEventV2;
         const out = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
         answer(out.statusCode ?? 200, out.body ?? '', (out.headers ?? {}) as Record<string, string>);
@@ -76,18 +98,18 @@ export async function startGateway(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  return Object.assign(gateway, {
     url: `http://127.0.0.1:${port}`,
     region,
     denied,
     calls,
     refusals,
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
-  };
+  });
 }
 
 const AUTH =
