@@ -175,7 +175,7 @@ export async function startFakeDynamoHttp(
         send(res, 200, await answer(table, req, raw, options, headers, parsed));
       } catch (e) {
         const error = errorAnswer(e);
-        send(res, error.status, { __type: error.type, message: error.message });
+        send(res, error.status, { __type: error.type, [error.messageKey]: error.message });
       }
     })().catch((e: unknown) => res.destroy(e as Error));
   });

@@ -7,27 +7,22 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FakeTable } from './fake-dynamo.ts';
+import {
+  checkAttributeMap,
+  checkAttributeValues,
+  checkExpressionParameters,
+  checkKey,
+  checkNameMap,
+  DynamoWireError,
+  validation,
+} from './fake-dynamo-validation.ts';
+
+export { DynamoWireError };
 
 const VALIDATION = 'com.amazon.coral.validate#ValidationException';
 
-/** An answer DynamoDB gives as an error: status, namespaced `__type`, message. */
-export class DynamoWireError extends Error {
-  readonly status: number;
-  readonly type: string;
-  constructor(status: number, type: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DynamoWireError';
-    this.status = status;
-    this.type = type;
-  }
-}
-
 export type Wire = Record<string, unknown>;
 type Plain = Record<string, unknown>;
-
-function validation(message: string): DynamoWireError {
-  return new DynamoWireError(400, VALIDATION, message);
-}
 
 /** base64 `B`/`BS` values of the wire become bytes, which is what unmarshall expects */
 function decodeBinary(av: unknown): unknown {
@@ -114,28 +109,73 @@ function expressions(body: Wire) {
 
 export type Operation = (table: FakeTable, body: Wire) => Promise<Wire>;
 
+/** What one operation's body holds, for the checks every operation makes before FakeTable runs. */
+interface Shape {
+  /** the attribute maps among its fields, with what the key schema wants of them */
+  readonly maps: readonly { field: string; key?: 'item' | 'key'; prefix?: string }[];
+  /** the expression parameters the operation takes */
+  readonly expressions: readonly string[];
+  /** parameters FakeTable does not implement */
+  readonly unsupported: readonly string[];
+}
+
+/**
+ * The service's checks in its order: the JSON reader (SerializationException), then parameters,
+ * values, expressions, and last the key schema, which needs the table.
+ */
+function accept(body: Wire, shape: Shape): void {
+  for (const { field } of shape.maps) checkAttributeMap(body[field]);
+  checkAttributeMap(body['ExpressionAttributeValues']);
+  checkNameMap(body['ExpressionAttributeNames']);
+  refuseUnsupported(body, [...shape.unsupported]);
+  for (const { field, prefix } of shape.maps) checkAttributeValues(body[field], prefix);
+  checkExpressionParameters(body, shape.expressions);
+  for (const { field, key } of shape.maps) {
+    const map = body[field] as Wire | undefined | null;
+    if (key && map != null) checkKey(map, key);
+  }
+}
+
+const STARTING_KEY = 'The provided starting key is invalid: ';
+
 const LEGACY = ['Expected', 'ConditionalOperator', 'AttributesToGet', 'AttributeUpdates', 'KeyConditions'];
 
 export const operations: Record<string, Operation> = {
   async GetItem(table, body) {
-    refuseUnsupported(body, ['ProjectionExpression', ...LEGACY]);
+    accept(body, {
+      maps: [{ field: 'Key', key: 'key' }],
+      expressions: ['ProjectionExpression'],
+      unsupported: ['ProjectionExpression', ...LEGACY],
+    });
     const out = await table.get({ Key: fromWire(required(body, 'Key'), 'key') });
     return out.Item ? { Item: toWire(out.Item) } : {};
   },
   async PutItem(table, body) {
-    refuseUnsupported(body, LEGACY);
+    accept(body, {
+      maps: [{ field: 'Item', key: 'item' }],
+      expressions: ['ConditionExpression'],
+      unsupported: LEGACY,
+    });
     returnValues(body, ['NONE']);
     await table.put({ Item: fromWire(required(body, 'Item'), 'item'), ...expressions(body) });
     return {};
   },
   async DeleteItem(table, body) {
-    refuseUnsupported(body, LEGACY);
+    accept(body, {
+      maps: [{ field: 'Key', key: 'key' }],
+      expressions: ['ConditionExpression'],
+      unsupported: LEGACY,
+    });
     returnValues(body, ['NONE']);
     await table.delete({ Key: fromWire(required(body, 'Key'), 'key'), ...expressions(body) });
     return {};
   },
   async UpdateItem(table, body) {
-    refuseUnsupported(body, LEGACY);
+    accept(body, {
+      maps: [{ field: 'Key', key: 'key' }],
+      expressions: ['UpdateExpression', 'ConditionExpression'],
+      unsupported: LEGACY,
+    });
     const rv = returnValues(body, ['NONE', 'ALL_NEW', 'UPDATED_NEW']);
     const out = await table.update({
       Key: fromWire(required(body, 'Key'), 'key'),
@@ -151,7 +191,18 @@ export const operations: Record<string, Operation> = {
     };
   },
   async Query(table, body) {
-    refuseUnsupported(body, ['IndexName', 'FilterExpression', 'ProjectionExpression', 'Select', ...LEGACY]);
+    accept(body, {
+      maps: [{ field: 'ExclusiveStartKey', key: 'key', prefix: STARTING_KEY }],
+      expressions: ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'],
+      unsupported: [
+        'IndexName',
+        'FilterExpression',
+        'ProjectionExpression',
+        'Select',
+        'QueryFilter',
+        ...LEGACY,
+      ],
+    });
     const { ExpressionAttributeNames, ExpressionAttributeValues } = expressions(body);
     const start = body['ExclusiveStartKey'];
     const out = await table.query({
@@ -174,6 +225,13 @@ export const operations: Record<string, Operation> = {
   async BatchWriteItem(table, body) {
     type Request = { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } };
     const requestItems = required(body, 'RequestItems') as Record<string, Request[]>;
+    const all = Object.values(requestItems).flat();
+    for (const r of all) checkAttributeMap(r.PutRequest?.Item ?? r.DeleteRequest?.Key);
+    for (const r of all) checkAttributeValues(r.PutRequest?.Item ?? r.DeleteRequest?.Key);
+    for (const r of all) {
+      if (r.PutRequest?.Item) checkKey(r.PutRequest.Item as Wire, 'item');
+      else if (r.DeleteRequest?.Key) checkKey(r.DeleteRequest.Key as Wire, 'key');
+    }
     const plain = mapValues(requestItems, (requests) =>
       (requests as Request[]).map((r) =>
         r.PutRequest
