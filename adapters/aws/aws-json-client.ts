@@ -1,26 +1,38 @@
 /**
  * A small client for AWS's JSON protocols (awsJson1_0, awsJson1_1): one signed HTTPS
- * POST per call, on node:https with keep-alive (not `fetch`: loading undici costs a
- * first call ~25 ms more). The Lambda functions use it on their usual path (DynamoDB on every
- * invocation, Secrets Manager on every webhook delivery) instead of the SDK's clients,
- * whose import alone costs more than the cold start budget (docs/lambda-cold-start.md).
+ * POST per call (node-transport.ts; not `fetch`: loading undici costs a first call ~25 ms
+ * more). The Lambda functions use it on their usual path (DynamoDB on every invocation,
+ * Secrets Manager on every webhook delivery) instead of the SDK's clients, whose import
+ * alone costs more than the cold start budget (docs/lambda-cold-start.md).
  *
- * It does what the SDK's standard retry mode does for transient faults (5xx, a dropped
- * connection, a timeout: up to `maxAttempts`, with jittered backoff); throttling is left
- * to awsCall (aws-errors.ts), as it is for the SDK clients. Errors carry the service's
- * error name (`ConditionalCheckFailedException`, …) as `name`, like the SDK's exceptions,
- * so aws-errors.ts maps both the same way.
+ * Retries: 5xx answers and the SDK's list of network errors, up to `maxAttempts`, with
+ * jittered backoff; a request on a kept-alive socket the server had closed is resent at
+ * once. Not the rest of the SDK's standard mode (no retry quota, no clock-skew
+ * correction). Throttling is left to awsCall (aws-errors.ts), as for the SDK clients.
+ * Errors carry the service's error name (`ConditionalCheckFailedException`, …) as `name`
+ * and its other members (`Item`, `CancellationReasons`, …), like the SDK's exceptions, so
+ * aws-errors.ts maps both the same way.
  */
+import { endpointFor } from './aws-endpoints.ts';
+import {
+  type HttpAnswer,
+  isRetryableNetworkError,
+  nodeTransport,
+  STALE_SOCKET,
+  type Transport,
+} from './node-transport.ts';
 import { type AwsCredentials, signRequest } from './sigv4.ts';
 
 export interface AwsJsonClientOptions {
   /** the endpoint prefix and signing name, e.g. `dynamodb`, `secretsmanager` */
   readonly service: string;
+  /** the SDK's service id for endpoint settings, e.g. `SECRETS_MANAGER` → AWS_ENDPOINT_URL_SECRETS_MANAGER; default: `service` upper-cased */
+  readonly serviceId?: string;
   /** the `X-Amz-Target` prefix, e.g. `DynamoDB_20120810` */
   readonly targetPrefix: string;
   readonly jsonVersion: '1.0' | '1.1';
   readonly region: string;
-  /** overrides `https://<service>.<region>.amazonaws.com` (tests, VPC endpoints) */
+  /** overrides the configured or regional endpoint (aws-endpoints.ts) */
   readonly endpoint?: string;
   readonly credentials: () => AwsCredentials;
   /** sends one request; node:http(s) unless a test gives another */
@@ -28,8 +40,10 @@ export interface AwsJsonClientOptions {
   readonly now?: () => Date;
   /** attempts for transient faults, the first included; the SDK's default is 3 */
   readonly maxAttempts?: number;
+  /** deadline of one attempt: DynamoDB and Secrets Manager answer in milliseconds */
   readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** An error answer of an AWS service, shaped like the SDK's ServiceException. */
@@ -56,63 +70,14 @@ export class AwsNetworkError extends Error {
   }
 }
 
-/** The host of a regional endpoint: China's regions are under amazonaws.com.cn. */
-export function regionalEndpoint(service: string, region: string): string {
-  return `https://${service}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
+/** The SDK's sanitizeErrorCode: `aws.protocoltests#FooError:http://…` → `FooError`. */
+export function errorTypeName(raw: string | number): string {
+  let clean = String(raw);
+  if (clean.includes(',')) clean = clean.split(',')[0]!;
+  if (clean.includes(':')) clean = clean.split(':')[0]!;
+  if (clean.includes('#')) clean = clean.split('#')[1]!;
+  return clean;
 }
-
-/** The name in `__type` or `x-amzn-ErrorType`: `aws.protocoltests#FooError:http://…` → `FooError`. */
-export function errorTypeName(raw: string): string {
-  const afterHash = raw.slice(raw.lastIndexOf('#') + 1);
-  const colon = afterHash.indexOf(':');
-  return colon < 0 ? afterHash : afterHash.slice(0, colon);
-}
-
-export interface HttpAnswer {
-  readonly status: number;
-  /** lower-case names */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-}
-
-export type Transport = (
-  url: URL,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-) => Promise<HttpAnswer>;
-
-/**
- * POST over node:http or node:https, loaded on the first call (process.getBuiltinModule:
- * no ES import, so importing this module costs nothing). Node's global agents keep
- * connections alive, so warm invocations reuse the TLS session.
- */
-export const nodeTransport: Transport = (url, headers, body, timeoutMs) =>
-  new Promise((resolve, reject) => {
-    const mod =
-      url.protocol === 'https:'
-        ? process.getBuiltinModule('node:https')
-        : process.getBuiltinModule('node:http');
-    const req = mod.request(
-      url,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
@@ -123,8 +88,15 @@ export class AwsJsonClient {
 
   constructor(options: AwsJsonClientOptions) {
     this.options = options;
-    this.url = new URL(options.endpoint ?? regionalEndpoint(options.service, options.region));
-    if (this.url.pathname === '') this.url.pathname = '/';
+    this.url = new URL(
+      options.endpoint ??
+        endpointFor(
+          options.service,
+          options.serviceId ?? options.service.toUpperCase(),
+          options.region,
+          options.env,
+        ),
+    );
     this.transport = options.transport ?? nodeTransport;
   }
 
@@ -133,16 +105,20 @@ export class AwsJsonClient {
     const maxAttempts = this.options.maxAttempts ?? 3;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const body = JSON.stringify(input);
+    let staleResent = false;
     for (let attempt = 1; ; attempt++) {
+      // outside the try: missing credentials are a configuration error, not a network one
+      const headers = this.sign(operation, body);
       let answer: HttpAnswer;
       try {
-        answer = await this.transport(
-          this.url,
-          this.sign(operation, body),
-          body,
-          this.options.timeoutMs ?? 20_000,
-        );
+        answer = await this.transport(this.url, headers, body, this.options.timeoutMs ?? 3_000);
       } catch (e) {
+        if (!isRetryableNetworkError(e)) throw e;
+        if ((e as { [STALE_SOCKET]?: boolean })[STALE_SOCKET] && !staleResent) {
+          staleResent = true;
+          attempt--;
+          continue;
+        }
         if (attempt >= maxAttempts) throw new AwsNetworkError(`${this.options.service} ${operation}`, e);
         await sleep(backoffMs(attempt));
         continue;
@@ -156,7 +132,7 @@ export class AwsJsonClient {
   }
 
   private sign(operation: string, body: string): Record<string, string> {
-    return signRequest({
+    const signed = signRequest({
       method: 'POST',
       url: this.url,
       headers: {
@@ -169,6 +145,11 @@ export class AwsJsonClient {
       service: this.options.service,
       now: this.options.now?.() ?? new Date(),
     });
+    // As the SDK's recursion detection does in Lambda: the call joins the X-Ray trace (unsigned).
+    const env = this.options.env ?? process.env;
+    const trace = env['_X_AMZN_TRACE_ID'];
+    if (trace && env['AWS_LAMBDA_FUNCTION_NAME']) signed['x-amzn-trace-id'] = trace;
+    return signed;
   }
 
   private errorOf(answer: HttpAnswer, operation: string): AwsServiceError {
@@ -177,29 +158,37 @@ export class AwsJsonClient {
       const v = answer.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    let parsed: { __type?: unknown; code?: unknown; message?: unknown; Message?: unknown } = {};
+    let parsed: Record<string, unknown> = {};
     try {
       parsed = text === '' ? {} : JSON.parse(text);
     } catch {
       // a proxy's HTML page or a truncated body: the status says what is known
     }
-    // the SDK's order for the JSON protocols: the body's __type, then code, then the header
+    // the SDK's order for the JSON protocols: the body's __type, then code (any case), then the header
+    const codeKey = Object.keys(parsed).find((k) => k.toLowerCase() === 'code');
+    const code = codeKey === undefined ? undefined : parsed[codeKey];
     const rawType =
-      (typeof parsed.__type === 'string' ? parsed.__type : undefined) ??
-      (typeof parsed.code === 'string' ? parsed.code : undefined) ??
+      (typeof parsed['__type'] === 'string' ? parsed['__type'] : undefined) ??
+      (typeof code === 'string' || typeof code === 'number' ? code : undefined) ??
       header('x-amzn-errortype');
     const name = rawType
       ? errorTypeName(rawType)
       : answer.status >= 500
         ? 'InternalServerError'
         : 'UnknownError';
+    const said = parsed['message'] ?? parsed['Message'];
     const message =
-      typeof parsed.message === 'string'
-        ? parsed.message
-        : typeof parsed.Message === 'string'
-          ? parsed.Message
-          : `${this.options.service} ${operation} answered HTTP ${answer.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-    return new AwsServiceError(name, message, answer.status, header('x-amzn-requestid'));
+      typeof said === 'string'
+        ? said
+        : `${this.options.service} ${operation} answered HTTP ${answer.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+    const error = new AwsServiceError(name, message, answer.status, header('x-amzn-requestid'));
+    // the error's own members (`Item`, `CancellationReasons`, …), as the SDK's exceptions carry them
+    for (const [k, v] of Object.entries(parsed)) {
+      if (k !== '__type' && k !== codeKey && k !== 'message' && k !== 'Message' && !(k in error)) {
+        (error as unknown as Record<string, unknown>)[k] = v;
+      }
+    }
+    return error;
   }
 }
 
@@ -221,16 +210,4 @@ export function envCredentials(env: NodeJS.ProcessEnv = process.env): () => AwsC
     const sessionToken = env['AWS_SESSION_TOKEN'];
     return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
   };
-}
-
-/**
- * The endpoint configured for a service the SDK's way (`AWS_ENDPOINT_URL_<SERVICE_ID>`, then
- * `AWS_ENDPOINT_URL`), so that one setting points SDK and small clients alike.
- */
-export function configuredEndpoint(
-  serviceId: string,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] === 'true') return undefined;
-  return env[`AWS_ENDPOINT_URL_${serviceId}`] || env['AWS_ENDPOINT_URL'] || undefined;
 }

@@ -26,6 +26,7 @@ import type {
   Route,
   WharfEvent,
 } from '../../core/domain.ts';
+import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseDraft, StateStore } from '../../core/ports.ts';
 import { type BackoffOptions, awsCall, realSleep } from './aws-errors.ts';
@@ -440,9 +441,13 @@ export class DynamoStateStore implements StateStore {
 
   async markDelivery(id: string, ttlMs: number): Promise<boolean> {
     const nowSec = Math.floor(this.now().getTime() / 1000);
+    // This call's own mark: if a retry of the write (its answer lost on the way back) finds
+    // the record, the claim says whether it was this call that made it.
+    const claim = randomUUID();
+    const pk = `DELIVERY#${id}`;
     try {
       await this.put(
-        { pk: `DELIVERY#${id}`, sk: 'DELIVERY', data: id, expiresAt: nowSec + Math.ceil(ttlMs / 1000) },
+        { pk, sk: 'DELIVERY', data: { id, claim }, expiresAt: nowSec + Math.ceil(ttlMs / 1000) },
         `record delivery ${id}`,
         // TTL deletes lag by up to two days: an expired record counts as absent.
         {
@@ -453,8 +458,9 @@ export class DynamoStateStore implements StateStore {
       );
       return true;
     } catch (e) {
-      if (e instanceof ConflictError) return false;
-      throw e;
+      if (!(e instanceof ConflictError)) throw e;
+      const held = await this.get<{ claim?: unknown } | string>(pk, 'DELIVERY', `read delivery ${id}`);
+      return typeof held === 'object' && held !== null && held.claim === claim;
     }
   }
 }

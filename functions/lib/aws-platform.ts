@@ -5,7 +5,7 @@
  */
 import type { AlbLeaderTargets } from '../../adapters/aws/alb-leader-targets.ts';
 import type { AlbRouter } from '../../adapters/aws/alb-router.ts';
-import { AwsJsonClient, configuredEndpoint, envCredentials } from '../../adapters/aws/aws-json-client.ts';
+import { AwsJsonClient, envCredentials } from '../../adapters/aws/aws-json-client.ts';
 import type { CloudMapDiscovery } from '../../adapters/aws/cloudmap-discovery.ts';
 import type { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
 import { httpDocApi } from '../../adapters/aws/dynamo-doc-api.ts';
@@ -56,7 +56,7 @@ export function createAwsPlatform(
       targetPrefix: 'DynamoDB_20120810',
       jsonVersion: '1.0',
       region,
-      endpoint: configuredEndpoint('DYNAMODB'),
+      serviceId: 'DYNAMODB',
       credentials: envCredentials(),
     }),
     { removeUndefinedValues: true },

@@ -4,7 +4,7 @@
  * the cold start budget (docs/lambda-cold-start.md); being small, it loads with every
  * function rather than on first use.
  */
-import { AwsJsonClient, configuredEndpoint, envCredentials } from '../../adapters/aws/aws-json-client.ts';
+import { AwsJsonClient, envCredentials } from '../../adapters/aws/aws-json-client.ts';
 import { httpSecretsApi } from '../../adapters/aws/secrets-api.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 
@@ -14,7 +14,7 @@ export function makeSecretStore(region: string, prefix: string): SecretsManagerS
     targetPrefix: 'secretsmanager',
     jsonVersion: '1.1',
     region,
-    endpoint: configuredEndpoint('SECRETS_MANAGER'),
+    serviceId: 'SECRETS_MANAGER',
     credentials: envCredentials(),
   });
   return new SecretsManagerStore({ client: httpSecretsApi(client), prefix });

@@ -7,16 +7,15 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsCall, isThrottling } from '../../adapters/aws/aws-errors.ts';
+import { configuredEndpoint, endpointFor, regionalEndpoint } from '../../adapters/aws/aws-endpoints.ts';
 import {
   AwsJsonClient,
   AwsNetworkError,
   AwsServiceError,
-  configuredEndpoint,
   envCredentials,
   errorTypeName,
-  regionalEndpoint,
 } from '../../adapters/aws/aws-json-client.ts';
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 
 type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void;
 
@@ -211,10 +210,120 @@ describe('AwsJsonClient', () => {
   });
 });
 
+describe('AwsJsonClient connections and local failures', () => {
+  it('keeps its connection across a pause longer than Node’s 5 s agent timeout', async () => {
+    let connections = 0;
+    const url = await serve((_req, res) => json(res, 200, {}));
+    servers.at(-1)!.on('connection', () => connections++);
+    const c = client(url);
+    await c.call('GetItem', {});
+    await new Promise((r) => setTimeout(r, 5_500));
+    await c.call('GetItem', {});
+    expect(seen).toHaveLength(2);
+    expect(connections).toBe(1);
+  }, 15_000);
+
+  it('resends at once, without backoff, a request whose kept-alive socket the server had closed', async () => {
+    let n = 0;
+    const url = await serve((req, res) => {
+      // the second request arrives on the reused socket: the server drops it unanswered
+      if (++n === 2) req.socket.destroy();
+      else json(res, 200, { n });
+    });
+    const waits: number[] = [];
+    const c = client(url, { sleep: async (ms) => void waits.push(ms) });
+    expect(await c.call('GetItem', {})).toEqual({ n: 1 });
+    expect(await c.call('GetItem', {})).toEqual({ n: 3 });
+    expect(waits).toEqual([]);
+  });
+
+  it('fails at once on missing credentials, with their message, not as a network failure', async () => {
+    const url = await serve((_req, res) => json(res, 200, {}));
+    const waits: number[] = [];
+    const c = client(url, { credentials: envCredentials({}), sleep: async (ms) => void waits.push(ms) });
+    const error = await c.call('GetItem', {}).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(AwsNetworkError);
+    expect((error as Error).message).toMatch(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set/);
+    expect(waits).toEqual([]);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('does not retry a local failure that is no network error', async () => {
+    let calls = 0;
+    const c = client('http://127.0.0.1:9', {
+      transport: async () => {
+        calls++;
+        throw new TypeError('Invalid character in header content ["x-amz-target"]');
+      },
+    });
+    await expect(c.call('GetItem', {})).rejects.toThrow(TypeError);
+    expect(calls).toBe(1);
+  });
+
+  it('keeps the error’s own members, as the SDK’s exceptions do', async () => {
+    const url = await serve((_req, res) =>
+      json(res, 400, {
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+        Item: { pk: { S: 'a' } },
+      }),
+    );
+    const error = await client(url)
+      .call('PutItem', {})
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConditionalCheckFailedException', Item: { pk: { S: 'a' } } });
+    expect(error).not.toHaveProperty('__type');
+  });
+
+  it('joins the X-Ray trace in Lambda, outside the signature', async () => {
+    const url = await serve((_req, res) => json(res, 200, {}));
+    const trace = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    await client(url, { env: { AWS_LAMBDA_FUNCTION_NAME: 'wharf-api', _X_AMZN_TRACE_ID: trace } }).call(
+      'GetItem',
+      {},
+    );
+    await client(url, { env: { _X_AMZN_TRACE_ID: trace } }).call('GetItem', {});
+    expect(seen[0]!.headers['x-amzn-trace-id']).toBe(trace);
+    expect(seen[0]!.headers['authorization']).not.toContain('x-amzn-trace-id');
+    expect(seen[1]!.headers['x-amzn-trace-id']).toBeUndefined();
+  });
+});
+
 describe('endpoints and credentials', () => {
-  it('builds regional endpoints, China included', () => {
-    expect(regionalEndpoint('dynamodb', 'eu-west-1')).toBe('https://dynamodb.eu-west-1.amazonaws.com');
-    expect(regionalEndpoint('dynamodb', 'cn-north-1')).toBe('https://dynamodb.cn-north-1.amazonaws.com.cn');
+  it('builds regional endpoints as the SDK does: China, GovCloud, FIPS and dual-stack', () => {
+    const at = (region: string, env: NodeJS.ProcessEnv = {}) =>
+      regionalEndpoint('dynamodb', region, 'DYNAMODB', env);
+    expect(at('eu-west-1')).toBe('https://dynamodb.eu-west-1.amazonaws.com');
+    expect(at('cn-north-1')).toBe('https://dynamodb.cn-north-1.amazonaws.com.cn');
+    expect(at('us-gov-west-1', { AWS_USE_FIPS_ENDPOINT: 'true' })).toBe(
+      'https://dynamodb-fips.us-gov-west-1.amazonaws.com',
+    );
+    expect(at('us-east-1', { AWS_USE_DUALSTACK_ENDPOINT: 'true' })).toBe(
+      'https://dynamodb.us-east-1.api.aws',
+    );
+    expect(at('us-east-1', { AWS_USE_FIPS_ENDPOINT: 'TRUE', AWS_USE_DUALSTACK_ENDPOINT: 'true' })).toBe(
+      'https://dynamodb-fips.us-east-1.api.aws',
+    );
+    expect(at('cn-north-1', { AWS_USE_DUALSTACK_ENDPOINT: 'true' })).toBe(
+      'https://dynamodb.cn-north-1.api.amazonwebservices.com.cn',
+    );
+  });
+
+  it('refuses partitions whose hosts it does not know, naming the setting to use', () => {
+    for (const region of ['us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'eusc-de-east-1']) {
+      expect(() => regionalEndpoint('secretsmanager', region, 'SECRETS_MANAGER', {})).toThrow(
+        ValidationError,
+      );
+      expect(() => regionalEndpoint('secretsmanager', region, 'SECRETS_MANAGER', {})).toThrow(
+        /set AWS_ENDPOINT_URL_SECRETS_MANAGER/,
+      );
+    }
+    // …and a configured endpoint serves them
+    expect(
+      endpointFor('secretsmanager', 'SECRETS_MANAGER', 'us-iso-east-1', {
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: 'https://secretsmanager.us-iso-east-1.c2s.ic.gov',
+      }),
+    ).toBe('https://secretsmanager.us-iso-east-1.c2s.ic.gov');
   });
 
   it('reads configured endpoints the SDK way', () => {
@@ -254,5 +363,7 @@ describe('endpoints and credentials', () => {
       'FooError',
     );
     expect(errorTypeName('ValidationException')).toBe('ValidationException');
+    expect(errorTypeName('FooError,BarError')).toBe('FooError');
+    expect(errorTypeName(400)).toBe('400');
   });
 });

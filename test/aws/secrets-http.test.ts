@@ -5,7 +5,8 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsJsonClient, nodeTransport, type Transport } from '../../adapters/aws/aws-json-client.ts';
+import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
+import { nodeTransport, type Transport } from '../../adapters/aws/node-transport.ts';
 import { httpSecretsApi, type SecretsApi } from '../../adapters/aws/secrets-api.ts';
 import { sdkSecretsApi } from '../../adapters/aws/secrets-sdk-api.ts';
 import { type FakeSecretsHttp, startFakeSecretsHttp } from './fake-secrets-http.ts';
