@@ -102,13 +102,18 @@ export function httpDocApi(client: AwsJsonClient, options: marshallOptions = {})
     if (Array.isArray(plain['Items'])) plain['Items'] = (plain['Items'] as unknown[]).map(item);
     return plain;
   };
-  /** the old item a failed condition returns (ReturnValuesOnConditionCheckFailure), as lib-dynamodb gives it */
+  /**
+   * The old item a failed condition returns (ReturnValuesOnConditionCheckFailure) stays in
+   * AttributeValues, as lib-dynamodb leaves it, with binary as bytes as the SDK reads it.
+   */
   const send = async (operation: string, input: Wire): Promise<Wire> => {
     try {
       return await client.call<Wire>(operation, input);
     } catch (e) {
       const failed = e as { Item?: unknown };
-      if (typeof failed?.Item === 'object' && failed.Item !== null) failed.Item = item(failed.Item);
+      if (typeof failed?.Item === 'object' && failed.Item !== null) {
+        failed.Item = mapBinaryIn(failed.Item as Record<string, AttributeValue>, fromBase64);
+      }
       throw e;
     }
   };
