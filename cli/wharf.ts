@@ -17,6 +17,7 @@ import { up } from './commands/up.ts';
 import { webhook } from './commands/webhook.ts';
 import { clientFor, resolveApp } from './config.ts';
 import { makeOut } from './output.ts';
+import { respell, SPELLINGS, suggest } from './spellings.ts';
 import { type Remote, resolveRemote } from './remote.ts';
 
 const COMMANDS: Record<string, Command> = {
@@ -108,7 +109,12 @@ function help(): string {
     seen.add(c);
     lines.push(`  ${c.usage}`, `      ${c.summary}`);
   }
-  lines.push('', 'Every read command takes --json. Data goes to stdout, progress to stderr.', '');
+  lines.push(
+    '',
+    `Heroku's and Dokku's spellings work too: ${Object.keys(SPELLINGS).join(', ')}.`,
+    'Every read command takes --json. Data goes to stdout, progress to stderr.',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -122,14 +128,17 @@ const processIo = (): Io => ({
 /** Runs one command line; resolves to its exit code. Tests call it in process with their own io. */
 export async function main(argv: string[], given: Partial<Io> = {}): Promise<number> {
   const io: Io = { ...processIo(), ...given };
-  const [name, ...rest] = argv;
+  const [name, ...rest] = respell(argv);
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(help());
     return name ? 0 : 1;
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`wharf: unknown command "${name}": see \`wharf help\`\n`);
+    const near = suggest(name, [...Object.keys(COMMANDS), ...Object.keys(SPELLINGS)]);
+    io.stderr.write(
+      `wharf: unknown command "${name}"${near ? `: did you mean \`wharf ${near}\`?` : ''} (see \`wharf help\`)\n`,
+    );
     return 2;
   }
   try {
