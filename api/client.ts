@@ -269,8 +269,17 @@ export class WharfClient {
    * A one-off run (local platform). With `stdin: true` the first frame is `{run: {id}}`:
    * send the input with `sendRunStdin(app, id, …)`; without it the process's stdin is /dev/null.
    */
-  run(app: string, command: string, onFrame: (f: StreamFrame) => void, options: { stdin?: boolean } = {}) {
-    const body = JSON.stringify(options.stdin ? { command, stdin: true } : { command });
+  run(
+    app: string,
+    command: string,
+    onFrame: (f: StreamFrame) => void,
+    options: { stdin?: boolean; tty?: { rows: number; cols: number; term: string } } = {},
+  ) {
+    const body = JSON.stringify({
+      command,
+      ...(options.stdin ? { stdin: true } : {}),
+      ...(options.tty ? { tty: options.tty } : {}),
+    });
     return this.stream('POST', `/apps/${enc(app)}/run`, body, onFrame, { contentType: 'application/json' });
   }
 

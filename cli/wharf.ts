@@ -91,6 +91,8 @@ const SPEC = {
     ['sticky'],
     ['no-remote'],
     ['no-stdin'],
+    ['tty'],
+    ['no-tty'],
     ['tcp'],
     ['off'],
     ['keep-data'],

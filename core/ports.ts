@@ -156,8 +156,22 @@ export interface Scheduler {
   /** A one-off instance whose output and exit status go to the caller. */
   runOneOff(
     spec: InstanceSpec,
-    io: { stdout: (chunk: Buffer) => void; stderr: (chunk: Buffer) => void; stdin?: AsyncIterable<Buffer> },
+    io: {
+      stdout: (chunk: Buffer) => void;
+      stderr: (chunk: Buffer) => void;
+      stdin?: AsyncIterable<Buffer>;
+      /** run on a terminal of this size (output then comes on stdout only, as a terminal gives it) */
+      tty?: RunTerminal;
+    },
   ): Promise<{ exitStatus: number | null; signal: string | null }>;
+}
+
+/** The terminal a one-off run gets (`wharf run` from a terminal: `heroku run bash`). */
+export interface RunTerminal {
+  readonly rows: number;
+  readonly cols: number;
+  /** TERM, e.g. `xterm-256color` */
+  readonly term: string;
 }
 
 /** Checks one instance once; true when healthy. */

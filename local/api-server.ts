@@ -15,6 +15,7 @@ import { createApiHandler, errorResponse } from '../api/handler.ts';
 import type { ControlPlane } from '../core/control-plane.ts';
 import { WharfError } from '../core/errors.ts';
 import type { DeployStep } from '../core/domain.ts';
+import type { RunTerminal } from '../core/ports.ts';
 import { formatMs } from '../api/frames.ts';
 import type { GitServer } from './git-server.ts';
 import { readJson, sendJson, startStream } from './http-util.ts';
@@ -193,12 +194,17 @@ export class ApiServer {
    * reads what `POST /apps/:app/runs/:id/stdin` sends; without it, stdin is /dev/null.
    */
   private async run(req: IncomingMessage, res: ServerResponse, app: string): Promise<void> {
-    const body = (await readJson(req, 64 * 1024)) as { command?: unknown; stdin?: unknown } | undefined;
+    const body = (await readJson(req, 64 * 1024)) as
+      | { command?: unknown; stdin?: unknown; tty?: unknown }
+      | undefined;
     const command = body?.command;
     if (typeof command !== 'string')
       throw new WharfError('validation_error', 'give a command to run, e.g. `wharf run -- node -v`');
     if (body?.stdin !== undefined && typeof body.stdin !== 'boolean')
       throw new WharfError('validation_error', '"stdin" is true or false: whether the run reads input');
+    const tty = body?.tty === undefined ? undefined : runTerminal(body.tty);
+    if (tty && body?.stdin !== true)
+      throw new WharfError('validation_error', '"tty" needs "stdin": true: a terminal is typed into');
     await this.options.cp.appInfo(app);
     const stdin = body?.stdin === true ? this.runs.open(app) : null;
     const send = startStream(res);
@@ -213,6 +219,7 @@ export class ApiServer {
         stdout: (chunk) => send({ stdout: chunk.toString('base64') }),
         stderr: (chunk) => send({ stderr: chunk.toString('base64') }),
         ...(stdin ? { stdin: stdin.input } : {}),
+        ...(tty ? { tty } : {}),
       });
       stdin?.close();
       send({ exit: { status: result.exitStatus, signal: result.signal } });
@@ -284,4 +291,24 @@ function summarize(steps: readonly DeployStep[]): DeployStep[] {
       const t = totals.get(name)!;
       return { name, ms: t.ms, ...(t.n > 1 ? { detail: `${t.n} instances` } : {}) };
     });
+}
+
+/** `{rows, cols, term}` of a run on a terminal, checked: it ends up in a command line. */
+function runTerminal(raw: unknown): RunTerminal {
+  const t = raw as { rows?: unknown; cols?: unknown; term?: unknown } | null;
+  const size = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 10_000;
+  if (typeof t !== 'object' || t === null || !size(t.rows) || !size(t.cols)) {
+    throw new WharfError(
+      'validation_error',
+      '"tty" is {rows, cols, term}: rows and cols whole numbers from 1',
+    );
+  }
+  const term = t.term ?? 'xterm-256color';
+  if (typeof term !== 'string' || !/^[A-Za-z0-9._+-]{1,64}$/.test(term)) {
+    throw new WharfError(
+      'validation_error',
+      `"tty.term" is a terminal name like xterm-256color, not ${JSON.stringify(term)}`,
+    );
+  }
+  return { rows: t.rows as number, cols: t.cols as number, term };
 }

@@ -115,11 +115,11 @@ export const restart: Command = {
 };
 
 export const run: Command = {
-  usage: 'wharf run [-a APP] [--no-stdin] [--] CMD…',
+  usage: 'wharf run [-a APP] [--no-stdin] [--tty | --no-tty] [--] CMD…',
   summary:
-    'run a one-off instance of the current release; its exit code is passed on. Locally it reads ' +
-    'this stdin through a pipe, not a terminal (no pty: full-screen programs and prompts that ' +
-    'need one do not work); --no-stdin gives it /dev/null',
+    'run a one-off instance of the current release; its exit code is passed on. Locally, from a ' +
+    'terminal it runs on one too (`wharf run bash`; --no-tty for a pipe), else it reads this stdin ' +
+    'through a pipe (--tty forces a terminal); --no-stdin gives it /dev/null',
   async run(ctx) {
     const { args, client, app } = ctx;
     const io = ioOf(ctx);
@@ -131,8 +131,11 @@ export const run: Command = {
     const name = app();
     const api = client();
     const withStdin = !args.flags.has('no-stdin');
+    const tty = withStdin ? terminalFor(args.flags, io.env) : undefined;
     const input = withStdin ? new StdinForwarder(api, name) : null;
     let status = 1;
+    // the keys go to the run as typed (Ctrl-C included): the terminal there echoes and edits
+    const raw = tty ? rawStdin() : null;
     try {
       await api.run(
         name,
@@ -149,9 +152,10 @@ export const run: Command = {
             if (text) io.stderr.write(text);
           }
         },
-        { stdin: withStdin },
+        { stdin: withStdin, ...(tty ? { tty } : {}) },
       );
     } finally {
+      raw?.restore();
       const refused = await input?.stop();
       if (refused) io.stderr.write(` !     the run's stdin was refused: ${refused.message}\n`);
     }
@@ -196,6 +200,31 @@ class StdinForwarder {
     source?.destroy?.();
     return refused;
   }
+}
+
+/**
+ * The terminal a run gets: this one's size and TERM when stdin and stdout are terminals
+ * (or with --tty), none with --no-tty or when either is a pipe or a file.
+ */
+function terminalFor(
+  flags: ReadonlyMap<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): { rows: number; cols: number; term: string } | undefined {
+  if (flags.has('no-tty')) return undefined;
+  if (!flags.has('tty') && !(process.stdin.isTTY && process.stdout.isTTY)) return undefined;
+  return {
+    rows: process.stdout.rows || 24,
+    cols: process.stdout.columns || 80,
+    term: env['TERM'] && /^[A-Za-z0-9._+-]{1,64}$/.test(env['TERM']) ? env['TERM'] : 'xterm-256color',
+  };
+}
+
+/** This terminal in raw mode while a run has one, restored after. */
+function rawStdin(): { restore(): void } | null {
+  const stdin = process.stdin as NodeJS.ReadStream;
+  if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return null;
+  stdin.setRawMode(true);
+  return { restore: () => stdin.setRawMode(false) };
 }
 
 /** process.stdin, or null when there is none to read (a closed descriptor): that is end of file. */

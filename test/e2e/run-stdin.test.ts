@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamFrame } from '../../api/contract.ts';
@@ -255,5 +256,86 @@ describe('wharf run with stdin (local platform)', () => {
     expect(await sent).toMatchObject({ bytes: 6, ending: 'eof' });
     expect(frames).toContainEqual({ stdout: Buffer.from('6\n').toString('base64') });
     expect(frames).toContainEqual({ exit: { status: 0, signal: null } });
+  });
+});
+
+describe('wharf run on a terminal (local platform)', () => {
+  const TTY_PROBE =
+    'if test -t 0 && test -t 1; then echo on-a-tty; else echo on-a-pipe; fi; stty size; echo "TERM=$TERM"';
+
+  it('--tty runs the command on a terminal of the default size and the given TERM', async () => {
+    const s = cli(['run', '--tty', '-a', APP, '--', 'sh', '-c', TTY_PROBE]);
+    s.child.stdin!.end();
+    const r = await s.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('on-a-tty\r\n');
+    expect(r.stdout).toContain('24 80\r\n');
+    expect(r.stdout).toMatch(/TERM=\S+\r\n/);
+  });
+
+  it('passes the typed input and the exit code through the terminal', async () => {
+    const r = await withInput(
+      ['run', '--tty', '-a', APP, '--', 'sh', '-c', 'read x; echo "got:$x"; exit 7'],
+      'hi\n',
+    );
+    expect(r.code, r.stderr).toBe(7);
+    // the terminal echoes what was typed, then the command answers
+    expect(r.stdout).toContain('hi\r\n');
+    expect(r.stdout).toContain('got:hi\r\n');
+  });
+
+  it('gives a run a terminal by itself when the CLI is on one, and a pipe with --no-tty', async () => {
+    const onTerminal = (extra: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const line = [process.execPath, CLI, 'run', ...extra, '-a', APP, '--', 'sh', '-c', TTY_PROBE]
+          .map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
+          .join(' ');
+        // script(1) gives the CLI itself a terminal of 30 rows and 100 columns
+        const child = spawn('script', ['-qefc', `stty rows 30 cols 100; exec ${line}`, '/dev/null'], {
+          env: { ...platform.env, TERM: 'xterm' },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        child.stdin.end();
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    const auto = await onTerminal([]);
+    expect(auto.code, auto.out).toBe(0);
+    expect(auto.out).toContain('on-a-tty');
+    expect(auto.out).toContain('30 100');
+    // through two terminals (the CLI's and the run's), lines end in CR CR LF
+    expect(auto.out).toMatch(/TERM=xterm\r+\n/);
+    const piped = await onTerminal(['--no-tty']);
+    expect(piped.code, piped.out).toBe(0);
+    expect(piped.out).toContain('on-a-pipe');
+  });
+
+  it('refuses a terminal without stdin, and a terminal name that is not one', async () => {
+    const token = readFileSync(join(platform.dataDir, 'token'), 'utf8').trim();
+    const post = (body: unknown) =>
+      fetch(`${platform.apiUrl}/apps/${APP}/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const noStdin = await post({ command: 'true', tty: { rows: 24, cols: 80, term: 'xterm' } });
+    expect(noStdin.status).toBe(400);
+    expect(((await noStdin.json()) as { error: { message: string } }).error.message).toContain(
+      '"tty" needs "stdin": true',
+    );
+    const badTerm = await post({
+      command: 'true',
+      stdin: true,
+      tty: { rows: 24, cols: 80, term: 'x; rm -rf /' },
+    });
+    expect(badTerm.status).toBe(400);
+    expect(((await badTerm.json()) as { error: { message: string } }).error.message).toContain(
+      '"tty.term" is a terminal name',
+    );
+    const badSize = await post({ command: 'true', stdin: true, tty: { rows: 0, cols: 80 } });
+    expect(badSize.status).toBe(400);
   });
 });

@@ -10,6 +10,7 @@ import { readProcStat, signalGroup } from './proc.ts';
 import { deliver, pump, settlesWithin } from './process-io.ts';
 import { type ProcessExit, type SpawnedProcess, spawnProcess, terminateGroup } from './spawn-process.ts';
 import { type InstanceRecord, StateFile } from './state-file.ts';
+import { onTerminal, terminalEnv } from './terminal.ts';
 
 export interface LaunchCommand {
   readonly file: string;
@@ -269,7 +270,8 @@ export class Supervisor implements Scheduler {
   }
 
   #spawn(managed: Managed, io?: OneOffIo): SpawnedProcess {
-    const { file, args } = this.#launch(managed.cwd, managed.spec.command);
+    const launched = this.#launch(managed.cwd, managed.spec.command);
+    const { file, args } = io?.tty ? onTerminal(launched, io.tty) : launched;
     const now = this.#clock.now();
     managed.startedAt = now.toISOString();
     managed.startedAtMs = now.getTime();
@@ -279,7 +281,7 @@ export class Supervisor implements Scheduler {
       file,
       args,
       cwd: managed.cwd,
-      env: this.#envFor(managed),
+      env: io?.tty ? { ...this.#envFor(managed), ...terminalEnv(io.tty) } : this.#envFor(managed),
       pipeStdin: io?.stdin !== undefined,
       onLine: (stream, text) =>
         this.#logs.append({
