@@ -162,6 +162,8 @@ export interface Scheduler {
       stdin?: AsyncIterable<Buffer>;
       /** run on a terminal of this size (output then comes on stdout only, as a terminal gives it) */
       tty?: RunTerminal;
+      /** aborted when the caller went away: the run is stopped (SIGTERM, then SIGKILL after the grace) */
+      signal?: AbortSignal;
     },
   ): Promise<{ exitStatus: number | null; signal: string | null }>;
 }

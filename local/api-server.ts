@@ -208,11 +208,14 @@ export class ApiServer {
     await this.options.cp.appInfo(app);
     const stdin = body?.stdin === true ? this.runs.open(app) : null;
     const send = startStream(res);
-    if (stdin) {
-      send({ run: { id: stdin.id } });
-      // a client that left cannot send more input: the process gets end of file
-      res.on('close', () => stdin.close());
-    }
+    if (stdin) send({ run: { id: stdin.id } });
+    // a client that left before the end stops the run: nobody reads it, nobody types into it
+    const left = new AbortController();
+    let ended = false;
+    res.on('close', () => {
+      stdin?.close();
+      if (!ended) left.abort();
+    });
     try {
       const result = await this.options.cp.runOneOff(app, command, {
         // raw bytes: `wharf run -- cat file > copy` must copy exactly
@@ -220,10 +223,13 @@ export class ApiServer {
         stderr: (chunk) => send({ stderr: chunk.toString('base64') }),
         ...(stdin ? { stdin: stdin.input } : {}),
         ...(tty ? { tty } : {}),
+        signal: left.signal,
       });
+      ended = true;
       stdin?.close();
       send({ exit: { status: result.exitStatus, signal: result.signal } });
     } catch (e) {
+      ended = true;
       stdin?.close();
       send(errorResponse(e).body as StreamFrame);
     }

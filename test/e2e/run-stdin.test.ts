@@ -339,3 +339,30 @@ describe('wharf run on a terminal (local platform)', () => {
     expect(badSize.status).toBe(400);
   });
 });
+
+describe('a run whose client goes away (local platform)', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([[[]], [['--tty']], [['--no-stdin']]])(
+    'is stopped when the CLI dies (%j), as Heroku stops an attached one-off dyno',
+    async (extra: string[]) => {
+      const s = cli(['run', ...extra, '-a', APP, '--', 'sh', '-c', 'echo "pid=$$"; sleep 300']);
+      await waitFor(s, 'pid=');
+      await new Promise((r) => setTimeout(r, 50));
+      const pid = Number(/pid=(\d+)/.exec(s.stdout())![1]);
+      expect(alive(pid)).toBe(true);
+      s.child.kill('SIGKILL');
+      await s.done;
+      const deadline = Date.now() + 20_000;
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(pid)).toBe(false);
+    },
+  );
+});

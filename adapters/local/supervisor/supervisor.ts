@@ -178,7 +178,16 @@ export class Supervisor implements Scheduler {
   ): Promise<{ exitStatus: number | null; signal: string | null }> {
     const managed = await this.#prepare(spec, true);
     const proc = this.#spawn(managed, io);
+    // Nobody is left to read a run whose caller went away (a closed terminal, Ctrl-C on the
+    // CLI): it is stopped, as Heroku stops an attached one-off dyno.
+    const abandon = () => {
+      this.#platformLog(managed, `${managed.id}: its client went away; stopping it`);
+      void this.stop(managed.id);
+    };
+    if (io.signal?.aborted) abandon();
+    else io.signal?.addEventListener('abort', abandon, { once: true });
     const exit = await proc.exited;
+    io.signal?.removeEventListener('abort', abandon);
     // The pipes close once the last output is read; a daemon that escaped the group and
     // keeps them open must not hold the caller forever.
     await settlesWithin(proc.closed, 5_000);
