@@ -273,10 +273,11 @@ export class WharfClient {
     app: string,
     command: string,
     onFrame: (f: StreamFrame) => void,
-    options: { stdin?: boolean; tty?: { rows: number; cols: number; term: string } } = {},
+    options: { stdin?: boolean; tty?: { rows: number; cols: number; term: string }; detach?: boolean } = {},
   ) {
     const body = JSON.stringify({
       command,
+      ...(options.detach ? { detach: true } : {}),
       ...(options.stdin ? { stdin: true } : {}),
       ...(options.tty ? { tty: options.tty } : {}),
     });

@@ -53,7 +53,7 @@ export type StreamFrame =
   | { readonly log: LogLine }
   | { readonly event: WharfEvent }
   | { readonly exit: { readonly status: number | null; readonly signal: string | null } }
-  /** first frame of a run started with `{stdin: true}`: where its input goes */
+  /** first frame of a run started with `{stdin: true}` (where its input goes) or `{detach: true}` (its instance) */
   | { readonly run: { readonly id: string } }
   | { readonly result: unknown }
   | {

@@ -25,6 +25,7 @@ export const SPELLINGS: Readonly<Record<string, readonly string[]>> = {
   'apps:info': ['info'],
   'apps:destroy': ['destroy'],
   'logs:tail': ['log', '-f'],
+  'run:detached': ['run', '--detach'],
   'pg:psql': ['pg', 'psql'],
   'redis:cli': ['redis', 'cli'],
 };

@@ -93,6 +93,7 @@ const SPEC = {
     ['no-stdin'],
     ['tty'],
     ['no-tty'],
+    ['detach', 'd'],
     ['tcp'],
     ['off'],
     ['keep-data'],

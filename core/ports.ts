@@ -164,6 +164,8 @@ export interface Scheduler {
       tty?: RunTerminal;
       /** aborted when the caller went away: the run is stopped (SIGTERM, then SIGKILL after the grace) */
       signal?: AbortSignal;
+      /** called once the run's process has started, with its instance id */
+      started?: (instanceId: string) => void;
     },
   ): Promise<{ exitStatus: number | null; signal: string | null }>;
 }

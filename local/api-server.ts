@@ -195,7 +195,7 @@ export class ApiServer {
    */
   private async run(req: IncomingMessage, res: ServerResponse, app: string): Promise<void> {
     const body = (await readJson(req, 64 * 1024)) as
-      | { command?: unknown; stdin?: unknown; tty?: unknown }
+      | { command?: unknown; stdin?: unknown; tty?: unknown; detach?: unknown }
       | undefined;
     const command = body?.command;
     if (typeof command !== 'string')
@@ -205,7 +205,15 @@ export class ApiServer {
     const tty = body?.tty === undefined ? undefined : runTerminal(body.tty);
     if (tty && body?.stdin !== true)
       throw new WharfError('validation_error', '"tty" needs "stdin": true: a terminal is typed into');
+    if (body?.detach !== undefined && typeof body.detach !== 'boolean')
+      throw new WharfError(
+        'validation_error',
+        '"detach" is true or false: whether the run outlives the request',
+      );
+    if (body?.detach === true && (body.stdin === true || tty))
+      throw new WharfError('validation_error', 'a detached run reads no input: leave out "stdin" and "tty"');
     await this.options.cp.appInfo(app);
+    if (body?.detach === true) return this.runDetached(res, app, command);
     const stdin = body?.stdin === true ? this.runs.open(app) : null;
     const send = startStream(res);
     if (stdin) send({ run: { id: stdin.id } });
@@ -233,6 +241,24 @@ export class ApiServer {
       stdin?.close();
       send(errorResponse(e).body as StreamFrame);
     }
+    res.end();
+  }
+
+  /**
+   * `{detach: true}` (`wharf run --detach`, Heroku's `run:detached`): the run outlives the
+   * request; its output goes to the app's log only. The answer comes once it has started.
+   */
+  private async runDetached(res: ServerResponse, app: string, command: string): Promise<void> {
+    // the supervisor logs its start and its exit to the app's log
+    const started = new Promise<string>((resolve, reject) => {
+      this.options.cp
+        .runOneOff(app, command, { stdout: () => {}, stderr: () => {}, started: resolve })
+        .then(() => {}, reject);
+    });
+    const instance = await started;
+    const send = startStream(res);
+    send({ run: { id: instance } });
+    send({ out: `${instance} started, detached: \`wharf log -f -i ${instance}\` follows its output` });
     res.end();
   }
 

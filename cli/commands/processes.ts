@@ -1,4 +1,5 @@
-import { isWharfError, ValidationError, type WharfError } from '../../core/errors.ts';
+import { isWharfError, ValidationError, WharfError } from '../../core/errors.ts';
+import { isErrorCode } from '../../api/errors.ts';
 import { formatFrame } from '../../api/frames.ts';
 import { table } from '../output.ts';
 import { type Command, type CommandContext, ioOf, remoteOf } from './types.ts';
@@ -115,11 +116,12 @@ export const restart: Command = {
 };
 
 export const run: Command = {
-  usage: 'wharf run [-a APP] [--no-stdin] [--tty | --no-tty] [--] CMD…',
+  usage: 'wharf run [-a APP] [--no-stdin] [--tty | --no-tty] [--detach] [--] CMD…',
   summary:
     'run a one-off instance of the current release; its exit code is passed on. Locally, from a ' +
     'terminal it runs on one too (`wharf run bash`; --no-tty for a pipe), else it reads this stdin ' +
-    'through a pipe (--tty forces a terminal); --no-stdin gives it /dev/null',
+    'through a pipe (--tty forces a terminal); --no-stdin gives it /dev/null. It stops when ' +
+    'the CLI does; --detach leaves it running in the background, its output in `wharf log`',
   async run(ctx) {
     const { args, client, app } = ctx;
     const io = ioOf(ctx);
@@ -130,6 +132,7 @@ export const run: Command = {
     if (remote.kind === 'aws') return (await import('../aws/run.ts')).runOnAws(ctx, remote, app(), command);
     const name = app();
     const api = client();
+    if (args.flags.has('detach')) return runDetached(ctx, api, name, command);
     const withStdin = !args.flags.has('no-stdin');
     const tty = withStdin ? terminalFor(args.flags, io.env) : undefined;
     const input = withStdin ? new StdinForwarder(api, name) : null;
@@ -200,6 +203,35 @@ class StdinForwarder {
     source?.destroy?.();
     return refused;
   }
+}
+
+/** `wharf run --detach`: the run's instance id on stdout once it has started. */
+async function runDetached(
+  ctx: CommandContext,
+  api: ReturnType<CommandContext['client']>,
+  app: string,
+  command: string,
+): Promise<number> {
+  const out = ctx.out;
+  let instance = '';
+  let failed: WharfError | null = null;
+  await api.run(
+    app,
+    command,
+    (frame) => {
+      if ('run' in frame) instance = frame.run.id;
+      else if ('out' in frame) out.progress(`-----> ${frame.out}`);
+      else if ('error' in frame)
+        failed = new WharfError(
+          isErrorCode(frame.error.code) ? frame.error.code : 'internal',
+          frame.error.message,
+        );
+    },
+    { detach: true },
+  );
+  if (failed !== null) throw failed;
+  out.data({ app, instance, detached: true }, () => `${instance}\n`);
+  return 0;
 }
 
 /**

@@ -366,3 +366,43 @@ describe('a run whose client goes away (local platform)', () => {
     },
   );
 });
+
+describe('wharf run --detach (local platform)', () => {
+  it('answers with the instance once started; the run outlives the CLI and its output goes to the log', async () => {
+    const marker = `detached-${Date.now()}`;
+    const r = await platform.cli(['run', '--detach', '-a', APP, '--', 'sh', '-c', `sleep 1; echo ${marker}`]);
+    expect(r.code, r.stderr).toBe(0);
+    const instance = r.stdout.trim();
+    expect(instance).toMatch(/^run\./);
+    expect(r.stderr).toContain(`${instance} started, detached`);
+    // the CLI is gone; the run finishes on its own and its line reaches the app's log
+    const deadline = Date.now() + 20_000;
+    let log = '';
+    while (!log.includes(marker) && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 200));
+      log = (await platform.cli(['log', '-a', APP, '-i', instance, '-n', '50'])).stdout;
+    }
+    expect(log).toContain(marker);
+  });
+
+  it('is spelled run:detached too, and refuses stdin or a terminal', async () => {
+    const r = await platform.cli(['run:detached', '-a', APP, '--json', '--', 'true']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      app: APP,
+      detached: true,
+      instance: expect.stringMatching(/^run\./),
+    });
+    const api = platform.client();
+    await expect(api.run(APP, 'true', () => {}, { detach: true, stdin: true })).rejects.toMatchObject({
+      code: 'validation_error',
+      message: expect.stringContaining('a detached run reads no input'),
+    });
+  });
+
+  it('reports a run that cannot start, as an attached run would', async () => {
+    const r = await platform.cli(['run', '--detach', '-a', 'no-such-app', '--', 'true']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('no-such-app');
+  });
+});

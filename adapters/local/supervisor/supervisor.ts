@@ -186,6 +186,7 @@ export class Supervisor implements Scheduler {
     };
     if (io.signal?.aborted) abandon();
     else io.signal?.addEventListener('abort', abandon, { once: true });
+    io.started?.(managed.id);
     const exit = await proc.exited;
     io.signal?.removeEventListener('abort', abandon);
     // The pipes close once the last output is read; a daemon that escaped the group and
