@@ -28,6 +28,11 @@ export async function runOnAws(
   const client = ctx.client();
   const { taskId, logs } = await client.startRun(app, command);
   ctx.out.progress(`-----> Running \`${command}\` on ${app} as ECS task ${taskId}`);
+  if (ctx.args.flags.has('detach')) {
+    // an ECS task runs on without the CLI anyway: --detach only skips following it
+    ctx.out.data({ app, instance: taskId, detached: true }, () => `${taskId}\n`);
+    return 0;
+  }
   const seen = new SeenLines();
   const print = (l: LogLine) => {
     seen.add(l);

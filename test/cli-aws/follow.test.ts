@@ -189,6 +189,19 @@ describe('following on AWS', () => {
     expect(r.stderr).toContain('task def456 stopped before its command ran: CannotPullContainerError');
   });
 
+  it('run --detach starts the ECS task and answers with it, following nothing', async () => {
+    await seedRelease('shop');
+    const taskArn = 'arn:aws:ecs:eu-west-1:111122223333:task/wharf/fed789';
+    aws.mocks.ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn }] });
+    const described = aws.mocks.ecs.commandCalls(DescribeTasksCommand).length;
+    const tails = aws.mocks.logs.commandCalls(StartLiveTailCommand).length;
+    const r = await run(['run', '--detach', '-a', 'shop', '--json', '--', 'sleep', '600']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ app: 'shop', instance: 'fed789', detached: true });
+    expect(aws.mocks.ecs.commandCalls(DescribeTasksCommand)).toHaveLength(described);
+    expect(aws.mocks.logs.commandCalls(StartLiveTailCommand)).toHaveLength(tails);
+  });
+
   it('run refuses an app with no build yet', async () => {
     expect((await run(['create', 'empty'])).code).toBe(0);
     const r = await run(['run', '-a', 'empty', '--', 'ls']);
