@@ -273,7 +273,13 @@ export class WharfClient {
     app: string,
     command: string,
     onFrame: (f: StreamFrame) => void,
-    options: { stdin?: boolean; tty?: { rows: number; cols: number; term: string }; detach?: boolean } = {},
+    options: {
+      stdin?: boolean;
+      tty?: { rows: number; cols: number; term: string };
+      detach?: boolean;
+      /** aborting it leaves the run (which then stops: it lasts as long as its client) */
+      signal?: AbortSignal;
+    } = {},
   ) {
     const body = JSON.stringify({
       command,
@@ -281,7 +287,10 @@ export class WharfClient {
       ...(options.stdin ? { stdin: true } : {}),
       ...(options.tty ? { tty: options.tty } : {}),
     });
-    return this.stream('POST', `/apps/${enc(app)}/run`, body, onFrame, { contentType: 'application/json' });
+    return this.stream('POST', `/apps/${enc(app)}/run`, body, onFrame, {
+      contentType: 'application/json',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { isWharfError, ValidationError, WharfError } from '../../core/errors.ts';
 import { isErrorCode } from '../../api/errors.ts';
 import { formatFrame } from '../../api/frames.ts';
+import { withEscape } from '../escape.ts';
 import { table } from '../output.ts';
 import { type Command, type CommandContext, ioOf, remoteOf } from './types.ts';
 
@@ -135,7 +136,9 @@ export const run: Command = {
     if (args.flags.has('detach')) return runDetached(ctx, api, name, command);
     const withStdin = !args.flags.has('no-stdin');
     const tty = withStdin ? terminalFor(args.flags, io.env) : undefined;
-    const input = withStdin ? new StdinForwarder(api, name) : null;
+    // on a terminal every key goes to the run: `~.` at a line's start leaves it, as in ssh
+    const leave = new AbortController();
+    const input = withStdin ? new StdinForwarder(api, name, tty ? () => leave.abort() : null) : null;
     let status = 1;
     // the keys go to the run as typed (Ctrl-C included): the terminal there echoes and edits
     const raw = tty ? rawStdin() : null;
@@ -155,8 +158,13 @@ export const run: Command = {
             if (text) io.stderr.write(text);
           }
         },
-        { stdin: withStdin, ...(tty ? { tty } : {}) },
+        { stdin: withStdin, ...(tty ? { tty } : {}), signal: leave.signal },
       );
+      if (leave.signal.aborted) {
+        // the run ends with its client: say so on a fresh line of the raw terminal
+        io.stderr.write('\r\n-----> Left the run (~.): it is stopped\r\n');
+        status = 255;
+      }
     } finally {
       raw?.restore();
       const refused = await input?.stop();
@@ -173,18 +181,22 @@ export const run: Command = {
 class StdinForwarder {
   private readonly api: ReturnType<CommandContext['client']>;
   private readonly app: string;
+  /** on a terminal: called at the `~.` escape (cli/escape.ts) */
+  private readonly onEscape: (() => void) | null;
   private readonly abort = new AbortController();
   private source: NodeJS.ReadableStream | null = null;
   private sending: Promise<WharfError | null> | null = null;
 
-  constructor(api: ReturnType<CommandContext['client']>, app: string) {
+  constructor(api: ReturnType<CommandContext['client']>, app: string, onEscape: (() => void) | null = null) {
     this.api = api;
     this.app = app;
+    this.onEscape = onEscape;
   }
 
   start(id: string): void {
     this.source = openStdin();
-    const input = this.source ?? emptyInput();
+    const read = (this.source ?? emptyInput()) as AsyncIterable<Uint8Array>;
+    const input = this.onEscape ? withEscape(read, this.onEscape) : read;
     this.sending = this.api
       .sendRunStdin(this.app, id, input as AsyncIterable<Uint8Array>, this.abort.signal)
       .then(

@@ -367,6 +367,30 @@ describe('a run whose client goes away (local platform)', () => {
   );
 });
 
+describe('leaving a run on a terminal with ~. (local platform)', () => {
+  it('ends the CLI with 255 and stops the run, as closing the terminal would', async () => {
+    const s = cli(['run', '--tty', '-a', APP, '--', 'sh', '-c', 'echo "pid=$$"; sleep 300']);
+    await waitFor(s, 'pid=');
+    await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(/pid=(\d+)/.exec(s.stdout())![1]);
+    s.child.stdin!.write('\r~.');
+    const r = await s.done;
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('Left the run (~.)');
+    const deadline = Date.now() + 20_000;
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(alive()).toBe(false);
+  });
+});
+
 describe('wharf run --detach (local platform)', () => {
   it('answers with the instance once started; the run outlives the CLI and its output goes to the log', async () => {
     const marker = `detached-${Date.now()}`;
