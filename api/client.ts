@@ -293,6 +293,14 @@ export class WharfClient {
     });
   }
 
+  /** A run on a terminal (local platform): its window is now `rows` × `cols`. */
+  resizeRun = (app: string, id: string, size: { rows: number; cols: number }) =>
+    this.request<{ run: string; rows: number; cols: number }>(
+      'POST',
+      `/apps/${enc(app)}/runs/${enc(id)}/resize`,
+      size,
+    );
+
   /**
    * Sends `input` as the stdin of the run `id` (local platform), as one chunked request.
    * Resolves with the server's answer, which comes at the end of the input or, if sooner,

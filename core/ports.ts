@@ -166,6 +166,8 @@ export interface Scheduler {
       signal?: AbortSignal;
       /** called once the run's process has started, with its instance id */
       started?: (instanceId: string) => void;
+      /** with `tty`: where the caller's window size changes are to be sent */
+      onResize?: (listener: (size: { rows: number; cols: number }) => Promise<void>) => void;
     },
   ): Promise<{ exitStatus: number | null; signal: string | null }>;
 }

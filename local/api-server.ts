@@ -108,6 +108,14 @@ export class ApiServer {
       return this.deploy(req, res, decodeURIComponent(deployMatch[1]!), url);
     const runMatch = /^\/apps\/([^/]+)\/run$/.exec(url.pathname);
     if (runMatch && req.method === 'POST') return this.run(req, res, decodeURIComponent(runMatch[1]!));
+    const resizeMatch = /^\/apps\/([^/]+)\/runs\/([^/]+)\/resize$/.exec(url.pathname);
+    if (resizeMatch && req.method === 'POST')
+      return this.runResize(
+        req,
+        res,
+        decodeURIComponent(resizeMatch[1]!),
+        decodeURIComponent(resizeMatch[2]!),
+      );
     const stdinMatch = /^\/apps\/([^/]+)\/runs\/([^/]+)\/stdin$/.exec(url.pathname);
     if (stdinMatch && req.method === 'POST')
       return this.runStdin(req, res, decodeURIComponent(stdinMatch[1]!), decodeURIComponent(stdinMatch[2]!));
@@ -230,7 +238,7 @@ export class ApiServer {
         stdout: (chunk) => send({ stdout: chunk.toString('base64') }),
         stderr: (chunk) => send({ stderr: chunk.toString('base64') }),
         ...(stdin ? { stdin: stdin.input } : {}),
-        ...(tty ? { tty } : {}),
+        ...(tty && stdin ? { tty, onResize: (listener) => stdin.onResize(listener) } : {}),
         signal: left.signal,
       });
       ended = true;
@@ -260,6 +268,19 @@ export class ApiServer {
     send({ run: { id: instance } });
     send({ out: `${instance} started, detached: \`wharf log -f -i ${instance}\` follows its output` });
     res.end();
+  }
+
+  /** `{rows, cols}`: the client's window changed size; the run's terminal follows. */
+  private async runResize(req: IncomingMessage, res: ServerResponse, app: string, id: string): Promise<void> {
+    const body = (await readJson(req, 1024)) as { rows?: unknown; cols?: unknown } | undefined;
+    const size = runTerminal({ ...body, term: 'xterm' });
+    const run = this.runs.find(app, id);
+    if (!(await run.resize({ rows: size.rows, cols: size.cols })))
+      throw new WharfError(
+        'conflict',
+        `run ${id} of ${app} has no terminal to resize: it was started without "tty"`,
+      );
+    sendJson(res, 200, { run: id, rows: size.rows, cols: size.cols });
   }
 
   /** The input of a run started with `{stdin: true}`: the body, streamed, until its end or the run's. */

@@ -7,6 +7,11 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WharfError } from '../core/errors.ts';
 
+export interface TerminalSize {
+  readonly rows: number;
+  readonly cols: number;
+}
+
 /** Why a stdin request ended: its body ended, the run ended first, or the process stopped reading. */
 export type StdinEnding = 'eof' | 'exited' | 'closed' | 'aborted';
 
@@ -32,6 +37,7 @@ export class RunStdin {
   #ended!: (ending: StdinEnding) => void;
   readonly #ending: Promise<StdinEnding>;
   readonly #onClose: (run: RunStdin) => void;
+  #resizeListener: ((size: TerminalSize) => Promise<void>) | null = null;
 
   constructor(id: string, app: string, onClose: (run: RunStdin) => void) {
     this.id = id;
@@ -51,6 +57,18 @@ export class RunStdin {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Where a window size change goes: set by a run on a terminal (the supervisor). */
+  onResize(listener: (size: TerminalSize) => Promise<void>): void {
+    this.#resizeListener = listener;
+  }
+
+  /** The client's window changed size; false when the run has no terminal. */
+  async resize(size: TerminalSize): Promise<boolean> {
+    if (!this.#resizeListener) return false;
+    await this.#resizeListener(size);
+    return true;
   }
 
   /** Feeds the request's body to the process; resolves when the stdin request is done with. */
@@ -119,6 +137,17 @@ export class RunStdinRegistry {
 
   /** The live run `id` of `app`, ready for its stdin request; a WharfError (404/409) otherwise. */
   claim(app: string, id: string): RunStdin {
+    const run = this.find(app, id);
+    if (run.attached)
+      throw new WharfError(
+        'conflict',
+        `run ${id} of ${app} is already receiving its stdin on another request`,
+      );
+    return run;
+  }
+
+  /** The live run `id` of `app`; a WharfError (404, or 409 once it has ended) otherwise. */
+  find(app: string, id: string): RunStdin {
     const run = this.#live.get(id);
     if (!run || run.app !== app) {
       if (this.#ended.get(id) === app)
@@ -128,11 +157,6 @@ export class RunStdinRegistry {
         `no run ${id} of ${app}: start one with POST /apps/${app}/run and {"stdin": true}`,
       );
     }
-    if (run.attached)
-      throw new WharfError(
-        'conflict',
-        `run ${id} of ${app} is already receiving its stdin on another request`,
-      );
     return run;
   }
 

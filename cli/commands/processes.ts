@@ -140,6 +140,7 @@ export const run: Command = {
     const leave = new AbortController();
     const input = withStdin ? new StdinForwarder(api, name, tty ? () => leave.abort() : null) : null;
     let status = 1;
+    let stopResizes = () => {};
     // the keys go to the run as typed (Ctrl-C included): the terminal there echoes and edits
     const raw = tty ? rawStdin() : null;
     try {
@@ -152,8 +153,10 @@ export const run: Command = {
           else if ('out' in frame) io.stdout.write(`${frame.out}\n`);
           else if ('err' in frame) io.stderr.write(`${frame.err}\n`);
           else if ('exit' in frame) status = frame.exit.status ?? 128;
-          else if ('run' in frame) input?.start(frame.run.id);
-          else {
+          else if ('run' in frame) {
+            input?.start(frame.run.id);
+            if (tty) stopResizes = followResizes(api, name, frame.run.id);
+          } else {
             const text = formatFrame(frame);
             if (text) io.stderr.write(text);
           }
@@ -166,6 +169,7 @@ export const run: Command = {
         status = 255;
       }
     } finally {
+      stopResizes();
       raw?.restore();
       const refused = await input?.stop();
       if (refused) io.stderr.write(` !     the run's stdin was refused: ${refused.message}\n`);
@@ -261,6 +265,18 @@ function terminalFor(
     cols: process.stdout.columns || 80,
     term: env['TERM'] && /^[A-Za-z0-9._+-]{1,64}$/.test(env['TERM']) ? env['TERM'] : 'xterm-256color',
   };
+}
+
+/** Sends this terminal's new size to the run's whenever the window changes; returns the stop. */
+function followResizes(api: ReturnType<CommandContext['client']>, app: string, id: string): () => void {
+  const out = process.stdout;
+  if (!out.isTTY) return () => {};
+  const onResize = () => {
+    // a late resize of an ending run is of no consequence
+    api.resizeRun(app, id, { rows: out.rows, cols: out.columns }).catch(() => {});
+  };
+  out.on('resize', onResize);
+  return () => out.off('resize', onResize);
 }
 
 /** This terminal in raw mode while a run has one, restored after. */

@@ -367,6 +367,76 @@ describe('a run whose client goes away (local platform)', () => {
   );
 });
 
+describe('resizing a run’s terminal (local platform)', () => {
+  it('follows the client’s window: the run sees the new size', async () => {
+    const api = platform.client();
+    let output = '';
+    let firstSize: () => void = () => {};
+    const sawFirstSize = new Promise<void>((r) => {
+      firstSize = r;
+    });
+    let sent: Promise<unknown> = Promise.resolve();
+    let resized: Promise<unknown> = Promise.resolve();
+    await api.run(
+      APP,
+      "sh -c 'stty size; read x; stty size'",
+      (f) => {
+        if ('stdout' in f) {
+          output += Buffer.from(f.stdout, 'base64').toString();
+          if (output.includes('10 20')) firstSize();
+        }
+        if ('run' in f) {
+          const id = f.run.id;
+          sent = api.sendRunStdin(
+            APP,
+            id,
+            (async function* () {
+              await sawFirstSize;
+              resized = api.resizeRun(APP, id, { rows: 30, cols: 90 });
+              // answered once the terminal has its new size
+              await resized;
+              yield Buffer.from('go\n');
+            })(),
+          );
+        }
+      },
+      { stdin: true, tty: { rows: 10, cols: 20, term: 'xterm' } },
+    );
+    await sent;
+    expect(await resized).toMatchObject({ rows: 30, cols: 90 });
+    expect(output).toMatch(/10 20\r\n[\s\S]*30 90\r\n/);
+  });
+
+  it('refuses to resize a run without a terminal, or an unknown one', async () => {
+    const api = platform.client();
+    let refused: unknown = null;
+    let sent: Promise<unknown> = Promise.resolve();
+    await api.run(
+      APP,
+      'cat',
+      (f) => {
+        if ('run' in f) {
+          const id = f.run.id;
+          sent = api.sendRunStdin(
+            APP,
+            id,
+            (async function* () {
+              refused = await api.resizeRun(APP, id, { rows: 30, cols: 90 }).catch((e: unknown) => e);
+              yield Buffer.from('');
+            })(),
+          );
+        }
+      },
+      { stdin: true },
+    );
+    await sent;
+    expect(refused).toMatchObject({ code: 'conflict', message: expect.stringContaining('has no terminal') });
+    await expect(api.resizeRun(APP, 'run-nope', { rows: 1, cols: 1 })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+});
+
 describe('leaving a run on a terminal with ~. (local platform)', () => {
   it('ends the CLI with 255 and stops the run, as closing the terminal would', async () => {
     const s = cli(['run', '--tty', '-a', APP, '--', 'sh', '-c', 'echo "pid=$$"; sleep 300']);

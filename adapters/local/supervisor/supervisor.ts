@@ -10,7 +10,7 @@ import { readProcStat, signalGroup } from './proc.ts';
 import { deliver, pump, settlesWithin } from './process-io.ts';
 import { type ProcessExit, type SpawnedProcess, spawnProcess, terminateGroup } from './spawn-process.ts';
 import { type InstanceRecord, StateFile } from './state-file.ts';
-import { onTerminal, terminalEnv } from './terminal.ts';
+import { onTerminal, resizeTerminal, terminalEnv } from './terminal.ts';
 
 export interface LaunchCommand {
   readonly file: string;
@@ -315,6 +315,12 @@ export class Supervisor implements Scheduler {
       `${managed.id} starting \`${managed.spec.command}\` on port ${managed.port} (release v${managed.spec.releaseVersion})`,
     );
     if (io?.stdin && proc.child.stdin) void pump(io.stdin, proc.child.stdin);
+    if (io?.tty && proc.pid !== undefined) {
+      const pid = proc.pid;
+      io.onResize?.(async (size) => {
+        if (managed.process === proc) await resizeTerminal(pid, size);
+      });
+    }
     void proc.exited.then((exit) => this.#onExit(managed, proc, exit));
     return proc;
   }

@@ -7,6 +7,8 @@
  * What comes out is what a terminal shows: one stream (stderr included), CR LF line ends,
  * the echo of the input.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { RunTerminal } from '../../../core/ports.ts';
 
 export interface Launch {
@@ -32,4 +34,28 @@ export function onTerminal(launch: Launch, tty: RunTerminal): Launch {
 /** The environment additions of a run on a terminal: TERM, and SHELL for `script -c`. */
 export function terminalEnv(tty: RunTerminal): Record<string, string> {
   return { TERM: tty.term, SHELL: '/bin/bash' };
+}
+
+/**
+ * A new window size for the terminal of the run whose `script` process is `scriptPid`:
+ * `stty -F` on the pseudo-terminal its command reads (the kernel then sends SIGWINCH to the
+ * terminal's foreground processes, as a real terminal's resize does). Best effort: a run
+ * that has just ended has no terminal left to resize.
+ */
+export async function resizeTerminal(scriptPid: number, size: { rows: number; cols: number }): Promise<void> {
+  let pts: string;
+  try {
+    const child = readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)[0];
+    if (!child) return;
+    pts = readlinkSync(`/proc/${child}/fd/0`);
+  } catch {
+    return;
+  }
+  if (!/^\/dev\/pts\/\d+$/.test(pts)) return;
+  // resolved once stty is done, so the answer to the resize means the terminal has its size
+  await new Promise<void>((resolve) => {
+    execFile('stty', ['-F', pts, 'rows', String(size.rows), 'cols', String(size.cols)], () => resolve());
+  });
 }
