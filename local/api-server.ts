@@ -273,7 +273,7 @@ export class ApiServer {
   /** `{rows, cols}`: the client's window changed size; the run's terminal follows. */
   private async runResize(req: IncomingMessage, res: ServerResponse, app: string, id: string): Promise<void> {
     const body = (await readJson(req, 1024)) as { rows?: unknown; cols?: unknown } | undefined;
-    const size = runTerminal({ ...body, term: 'xterm' });
+    const size = terminalSize(body, 'a resize is {rows, cols}');
     const run = this.runs.find(app, id);
     if (!(await run.resize({ rows: size.rows, cols: size.cols })))
       throw new WharfError(
@@ -348,20 +348,23 @@ function summarize(steps: readonly DeployStep[]): DeployStep[] {
 
 /** `{rows, cols, term}` of a run on a terminal, checked: it ends up in a command line. */
 function runTerminal(raw: unknown): RunTerminal {
-  const t = raw as { rows?: unknown; cols?: unknown; term?: unknown } | null;
-  const size = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 10_000;
-  if (typeof t !== 'object' || t === null || !size(t.rows) || !size(t.cols)) {
-    throw new WharfError(
-      'validation_error',
-      '"tty" is {rows, cols, term}: rows and cols whole numbers from 1',
-    );
-  }
-  const term = t.term ?? 'xterm-256color';
+  const { rows, cols } = terminalSize(raw, '"tty" is {rows, cols, term}');
+  const term = (raw as { term?: unknown }).term ?? 'xterm-256color';
   if (typeof term !== 'string' || !/^[A-Za-z0-9._+-]{1,64}$/.test(term)) {
     throw new WharfError(
       'validation_error',
       `"tty.term" is a terminal name like xterm-256color, not ${JSON.stringify(term)}`,
     );
   }
-  return { rows: t.rows as number, cols: t.cols as number, term };
+  return { rows, cols, term };
+}
+
+/** `{rows, cols}` of a terminal, whole numbers from 1 to 10 000. */
+function terminalSize(raw: unknown, what: string): { rows: number; cols: number } {
+  const t = raw as { rows?: unknown; cols?: unknown } | null;
+  const ok = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 10_000;
+  if (typeof t !== 'object' || t === null || !ok(t.rows) || !ok(t.cols)) {
+    throw new WharfError('validation_error', `${what}: rows and cols whole numbers from 1 to 10000`);
+  }
+  return { rows: t.rows as number, cols: t.cols as number };
 }

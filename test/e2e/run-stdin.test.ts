@@ -434,6 +434,10 @@ describe('resizing a run’s terminal (local platform)', () => {
     await expect(api.resizeRun(APP, 'run-nope', { rows: 1, cols: 1 })).rejects.toMatchObject({
       code: 'not_found',
     });
+    await expect(api.resizeRun(APP, 'run-nope', { rows: 0, cols: 1 })).rejects.toMatchObject({
+      code: 'validation_error',
+      message: expect.stringContaining('a resize is {rows, cols}'),
+    });
   });
 });
 
