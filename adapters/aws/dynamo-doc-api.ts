@@ -78,6 +78,14 @@ const toBase64 = (v: unknown) => {
 };
 const fromBase64 = (v: unknown) => new Uint8Array(Buffer.from(v as string, 'base64'));
 
+/** DynamoDB's JSON protocol, for `new AwsJsonClient({ ...DYNAMODB_PROTOCOL, region, credentials })`. */
+export const DYNAMODB_PROTOCOL = {
+  service: 'dynamodb',
+  serviceId: 'DYNAMODB',
+  targetPrefix: 'DynamoDB_20120810',
+  jsonVersion: '1.0',
+} as const;
+
 /** DynamoDB's wire format over `client` (an AwsJsonClient for `dynamodb`, JSON 1.0). */
 export function httpDocApi(client: AwsJsonClient, options: marshallOptions = {}): DynamoDocApi {
   const values = (plain: unknown) =>

@@ -74,6 +74,14 @@ function valueInput(input: {
   return wire;
 }
 
+/** Secrets Manager's JSON protocol, for `new AwsJsonClient({ ...SECRETS_MANAGER_PROTOCOL, region, credentials })`. */
+export const SECRETS_MANAGER_PROTOCOL = {
+  service: 'secretsmanager',
+  serviceId: 'SECRETS_MANAGER',
+  targetPrefix: 'secretsmanager',
+  jsonVersion: '1.1',
+} as const;
+
 /** Secrets Manager's wire format over `client` (an AwsJsonClient for `secretsmanager`, JSON 1.1). */
 export function httpSecretsApi(client: AwsJsonClient): SecretsApi {
   const call = async <T>(operation: string, input: object): Promise<T> =>

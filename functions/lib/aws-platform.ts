@@ -8,7 +8,7 @@ import type { AlbRouter } from '../../adapters/aws/alb-router.ts';
 import { AwsJsonClient, envCredentials } from '../../adapters/aws/aws-json-client.ts';
 import type { CloudMapDiscovery } from '../../adapters/aws/cloudmap-discovery.ts';
 import type { CodeBuildBuilder } from '../../adapters/aws/codebuild-builder.ts';
-import { httpDocApi } from '../../adapters/aws/dynamo-doc-api.ts';
+import { httpDocApi, DYNAMODB_PROTOCOL } from '../../adapters/aws/dynamo-doc-api.ts';
 import { DynamoLeaderStore } from '../../adapters/aws/dynamo-leader-store.ts';
 import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
 import { EcsReleaseDeployer } from '../../adapters/aws/ecs-release-deployer.ts';
@@ -52,11 +52,8 @@ export function createAwsPlatform(
   // whose import alone costs more than the cold start budget (docs/lambda-cold-start.md).
   const doc = httpDocApi(
     new AwsJsonClient({
-      service: 'dynamodb',
-      targetPrefix: 'DynamoDB_20120810',
-      jsonVersion: '1.0',
+      ...DYNAMODB_PROTOCOL,
       region,
-      serviceId: 'DYNAMODB',
       credentials: envCredentials(),
     }),
     { removeUndefinedValues: true },

@@ -5,16 +5,13 @@
  * function rather than on first use.
  */
 import { AwsJsonClient, envCredentials } from '../../adapters/aws/aws-json-client.ts';
-import { httpSecretsApi } from '../../adapters/aws/secrets-api.ts';
+import { httpSecretsApi, SECRETS_MANAGER_PROTOCOL } from '../../adapters/aws/secrets-api.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 
 export function makeSecretStore(region: string, prefix: string): SecretsManagerStore {
   const client = new AwsJsonClient({
-    service: 'secretsmanager',
-    targetPrefix: 'secretsmanager',
-    jsonVersion: '1.1',
+    ...SECRETS_MANAGER_PROTOCOL,
     region,
-    serviceId: 'SECRETS_MANAGER',
     credentials: envCredentials(),
   });
   return new SecretsManagerStore({ client: httpSecretsApi(client), prefix });

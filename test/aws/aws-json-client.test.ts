@@ -15,6 +15,7 @@ import {
   envCredentials,
   errorTypeName,
 } from '../../adapters/aws/aws-json-client.ts';
+import { DYNAMODB_PROTOCOL } from '../../adapters/aws/dynamo-doc-api.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 
 type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void;
@@ -50,9 +51,7 @@ afterEach(async () => {
 
 const client = (endpoint: string, over: Partial<ConstructorParameters<typeof AwsJsonClient>[0]> = {}) =>
   new AwsJsonClient({
-    service: 'dynamodb',
-    targetPrefix: 'DynamoDB_20120810',
-    jsonVersion: '1.0',
+    ...DYNAMODB_PROTOCOL,
     region: 'eu-west-1',
     endpoint,
     credentials: () => ({ accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' }),

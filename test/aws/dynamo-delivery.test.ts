@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
-import { httpDocApi } from '../../adapters/aws/dynamo-doc-api.ts';
+import { httpDocApi, DYNAMODB_PROTOCOL } from '../../adapters/aws/dynamo-doc-api.ts';
 import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
 import { nodeTransport, type Transport } from '../../adapters/aws/node-transport.ts';
 import { FakeTable } from './fake-dynamo.ts';
@@ -23,9 +23,7 @@ afterEach(async () => {
 async function storeWith(transport: Transport): Promise<DynamoStateStore> {
   server ??= await startFakeDynamoHttp(new FakeTable(), { credentials, region: 'eu-west-1' });
   const client = new AwsJsonClient({
-    service: 'dynamodb',
-    targetPrefix: 'DynamoDB_20120810',
-    jsonVersion: '1.0',
+    ...DYNAMODB_PROTOCOL,
     region: 'eu-west-1',
     endpoint: server.url,
     credentials: () => credentials,

@@ -12,7 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
-import { type DynamoDocApi, httpDocApi } from '../../adapters/aws/dynamo-doc-api.ts';
+import { type DynamoDocApi, httpDocApi, DYNAMODB_PROTOCOL } from '../../adapters/aws/dynamo-doc-api.ts';
 import { sdkDocApi } from '../../adapters/aws/dynamo-sdk-doc-api.ts';
 
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 's' };
@@ -54,9 +54,7 @@ beforeAll(async () => {
   );
   small = httpDocApi(
     new AwsJsonClient({
-      service: 'dynamodb',
-      targetPrefix: 'DynamoDB_20120810',
-      jsonVersion: '1.0',
+      ...DYNAMODB_PROTOCOL,
       region: 'eu-west-1',
       endpoint,
       credentials: () => credentials,

@@ -11,9 +11,9 @@
  * check in fake-dynamo-sigv4.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
+import { listenOnLoopback, lowerCasedHeaders, readBody } from './fake-aws-server.ts';
 import type { FakeTable } from './fake-dynamo.ts';
 import { DynamoWireError, operations, required, type Wire } from './fake-dynamo-operations.ts';
 import { type SigV4Credentials, SigV4RefusedError, verifySigV4 } from './fake-dynamo-sigv4.ts';
@@ -84,20 +84,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function lowerCasedHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  }
-  return out;
-}
-
 function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(raw.toString('utf8')) };
@@ -161,7 +147,7 @@ export async function startFakeDynamoHttp(
   options: FakeDynamoHttpOptions = {},
 ): Promise<FakeDynamoHttp> {
   const requests: RecordedDynamoRequest[] = [];
-  const server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     void (async () => {
       const raw = await readBody(req);
       const headers = lowerCasedHeaders(req);
@@ -179,19 +165,5 @@ export async function startFakeDynamoHttp(
       }
     })().catch((e: unknown) => res.destroy(e as Error));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        // the SDK keeps connections alive; close would otherwise wait for them
-        server.closeAllConnections();
-      }),
-  };
+  return { url: server.url, requests, close: server.close };
 }

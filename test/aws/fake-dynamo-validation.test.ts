@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
+import { DYNAMODB_PROTOCOL } from '../../adapters/aws/dynamo-doc-api.ts';
 import { FakeTable } from './fake-dynamo.ts';
 import { type FakeDynamoHttp, startFakeDynamoHttp } from './fake-dynamo-http.ts';
 
@@ -18,9 +19,7 @@ beforeAll(async () => {
   table = new FakeTable();
   fake = await startFakeDynamoHttp(table, { credentials: CREDENTIALS });
   client = new AwsJsonClient({
-    service: 'dynamodb',
-    targetPrefix: 'DynamoDB_20120810',
-    jsonVersion: '1.0',
+    ...DYNAMODB_PROTOCOL,
     region: 'eu-west-1',
     endpoint: fake.url,
     credentials: () => CREDENTIALS,

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sdkDocApi } from '../../adapters/aws/dynamo-sdk-doc-api.ts';
+import { installEndpoint, LAMBDA_TEST_CREDENTIALS } from './fake-aws-server.ts';
 import { startFakeDynamoHttp } from './fake-dynamo-http.ts';
 
 type Item = Record<string, unknown>;
@@ -374,24 +375,15 @@ function setValue(p: Parser, item: Item): unknown {
   return value;
 }
 
-/** the keys test/aws/lambda-env.ts gives the functions: the fake checks every signature with them */
-const LAMBDA_TEST_CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
-
 /**
  * Serves `table` over DynamoDB's HTTP protocol and points the composition roots at it
  * (AWS_ENDPOINT_URL_DYNAMODB): the functions reach DynamoDB through their own signed
- * fetch client, so it is their real requests, signatures checked, that the table serves.
+ * client, so it is their real requests, signatures checked, that the table serves.
  */
 export async function installFakeTable(table: FakeTable) {
-  const server = await startFakeDynamoHttp(table, { credentials: LAMBDA_TEST_CREDENTIALS });
-  const before = process.env['AWS_ENDPOINT_URL_DYNAMODB'];
-  process.env['AWS_ENDPOINT_URL_DYNAMODB'] = server.url;
-  return {
-    server,
-    async restore() {
-      if (before === undefined) delete process.env['AWS_ENDPOINT_URL_DYNAMODB'];
-      else process.env['AWS_ENDPOINT_URL_DYNAMODB'] = before;
-      await server.close();
-    },
-  };
+  const { fake, restore } = installEndpoint(
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    await startFakeDynamoHttp(table, { credentials: LAMBDA_TEST_CREDENTIALS }),
+  );
+  return { server: fake, restore };
 }

@@ -12,8 +12,14 @@
  * real SDK client too, which is what shows it speaks the protocol the SDK speaks.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  installEndpoint,
+  LAMBDA_TEST_CREDENTIALS,
+  listenOnLoopback,
+  lowerCasedHeaders,
+  readBody,
+} from './fake-aws-server.ts';
 import { type SigV4Credentials, SigV4RefusedError, verifySigV4 } from './fake-dynamo-sigv4.ts';
 
 export interface RecordedSecretsRequest {
@@ -277,20 +283,6 @@ function send(res: ServerResponse, status: number, body: Wire): void {
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function lowerCasedHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  }
-  return out;
-}
-
 function parseBody(raw: Buffer): Wire | undefined {
   try {
     const value: unknown = JSON.parse(raw.toString('utf8'));
@@ -339,7 +331,7 @@ async function answer(
 export async function startFakeSecretsHttp(options: FakeSecretsHttpOptions = {}): Promise<FakeSecretsHttp> {
   const state = new SecretsState(options.region ?? 'eu-west-1', options.accountId ?? '111122223333');
   const requests: RecordedSecretsRequest[] = [];
-  const server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     void (async () => {
       const raw = await readBody(req);
       const headers = lowerCasedHeaders(req);
@@ -370,13 +362,8 @@ export async function startFakeSecretsHttp(options: FakeSecretsHttpOptions = {})
       }
     })().catch((e: unknown) => res.destroy(e as Error));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     calls: (operation) => requests.filter((r) => r.operation === operation).map((r) => r.body),
     set(name, value) {
@@ -390,32 +377,17 @@ export async function startFakeSecretsHttp(options: FakeSecretsHttpOptions = {})
       return secret.versions.get(secret.current)?.value;
     },
     pendingDeletion: (name) => state.secrets.get(name)?.deletionDate !== undefined,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        // the SDK and fetch keep connections alive; close would otherwise wait for them
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }
-
-/** the keys test/aws/lambda-env.ts gives the functions: the fake checks every signature with them */
-const LAMBDA_TEST_CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 
 /**
  * Starts a fake for the Lambda functions and points them at it (AWS_ENDPOINT_URL_SECRETS_MANAGER,
  * which the small client and the SDK both read); restore() puts the variable back and stops it.
  */
 export async function installFakeSecrets(): Promise<{ fake: FakeSecretsHttp; restore(): Promise<void> }> {
-  const fake = await startFakeSecretsHttp({ credentials: LAMBDA_TEST_CREDENTIALS });
-  const before = process.env['AWS_ENDPOINT_URL_SECRETS_MANAGER'];
-  process.env['AWS_ENDPOINT_URL_SECRETS_MANAGER'] = fake.url;
-  return {
-    fake,
-    async restore() {
-      if (before === undefined) delete process.env['AWS_ENDPOINT_URL_SECRETS_MANAGER'];
-      else process.env['AWS_ENDPOINT_URL_SECRETS_MANAGER'] = before;
-      await fake.close();
-    },
-  };
+  return installEndpoint(
+    'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+    await startFakeSecretsHttp({ credentials: LAMBDA_TEST_CREDENTIALS }),
+  );
 }

@@ -7,7 +7,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
 import { nodeTransport, type Transport } from '../../adapters/aws/node-transport.ts';
-import { httpSecretsApi, type SecretsApi } from '../../adapters/aws/secrets-api.ts';
+import { httpSecretsApi, type SecretsApi, SECRETS_MANAGER_PROTOCOL } from '../../adapters/aws/secrets-api.ts';
 import { sdkSecretsApi } from '../../adapters/aws/secrets-sdk-api.ts';
 import { type FakeSecretsHttp, startFakeSecretsHttp } from './fake-secrets-http.ts';
 
@@ -20,9 +20,7 @@ let sdk: SecretsManagerClient;
 
 const small = (options: Partial<ConstructorParameters<typeof AwsJsonClient>[0]> = {}) =>
   new AwsJsonClient({
-    service: 'secretsmanager',
-    targetPrefix: 'secretsmanager',
-    jsonVersion: '1.1',
+    ...SECRETS_MANAGER_PROTOCOL,
     region: REGION,
     endpoint: fake.url,
     credentials: () => CREDENTIALS,

@@ -24,7 +24,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll } from 'vitest';
 import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
 import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.ts';
-import { httpSecretsApi } from '../../adapters/aws/secrets-api.ts';
+import { httpSecretsApi, SECRETS_MANAGER_PROTOCOL } from '../../adapters/aws/secrets-api.ts';
 import { sdkSecretsApi } from '../../adapters/aws/secrets-sdk-api.ts';
 import { SecretsManagerStore } from '../../adapters/aws/secrets-store.ts';
 import { type FakeSecretsHttp, startFakeSecretsHttp } from '../aws/fake-secrets-http.ts';
@@ -93,9 +93,7 @@ secretStoreContract('Secrets Manager (httpSecretsApi over the HTTP fake)', async
   const fake = await startFakeSecretsHttp({ credentials });
   fakes.push(fake);
   const client = new AwsJsonClient({
-    service: 'secretsmanager',
-    targetPrefix: 'secretsmanager',
-    jsonVersion: '1.1',
+    ...SECRETS_MANAGER_PROTOCOL,
     region: 'eu-west-1',
     endpoint: fake.url,
     credentials: () => credentials,

@@ -1,6 +1,6 @@
 import { stateStoreContract } from './state-store.contract.ts';
 import { AwsJsonClient } from '../../adapters/aws/aws-json-client.ts';
-import { httpDocApi } from '../../adapters/aws/dynamo-doc-api.ts';
+import { httpDocApi, DYNAMODB_PROTOCOL } from '../../adapters/aws/dynamo-doc-api.ts';
 import { DynamoStateStore } from '../../adapters/aws/dynamo-state-store.ts';
 import { FakeTable, fakeDocumentClient } from '../aws/fake-dynamo.ts';
 import { startFakeDynamoHttp } from '../aws/fake-dynamo-http.ts';
@@ -18,9 +18,7 @@ stateStoreContract('DynamoDB (the functions’ HTTP client over the in-memory ta
   const server = await startFakeDynamoHttp(new FakeTable(), { credentials, region: 'eu-west-1' });
   const client = httpDocApi(
     new AwsJsonClient({
-      service: 'dynamodb',
-      targetPrefix: 'DynamoDB_20120810',
-      jsonVersion: '1.0',
+      ...DYNAMODB_PROTOCOL,
       region: 'eu-west-1',
       endpoint: server.url,
       credentials: () => credentials,

@@ -2,12 +2,13 @@
  * `wharf run` forwards the CLI's stdin to the one-off process on the local platform: a
  * real `wharf up`, a real push, the real CLI as a child process with its stdin piped.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamFrame } from '../../api/contract.ts';
+import { shellQuote } from '../../adapters/local/supervisor/terminal.ts';
 import { ROOT, TestPlatform } from '../helpers/platform.ts';
 
 const platform = new TestPlatform();
@@ -15,15 +16,14 @@ const APP = 'stdin';
 const CLI = join(ROOT, 'cli/wharf.ts');
 
 interface Session {
-  readonly child: ReturnType<typeof spawn>;
+  readonly child: ChildProcessWithoutNullStreams;
   /** everything written to stdout so far */
   stdout(): string;
   readonly done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** The CLI with a stdin pipe the test writes to (and ends, or leaves open). */
-function cli(args: string[]): Session {
-  const child = spawn(process.execPath, [CLI, ...args], { env: platform.env, stdio: 'pipe' });
+/** A child's output, gathered as it comes; its stdin may stop being read before the test is done. */
+function collect(child: ChildProcessWithoutNullStreams): Session {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -32,12 +32,39 @@ function cli(args: string[]): Session {
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  // the CLI may stop reading its stdin before the test is done writing
   child.stdin.on('error', () => {});
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   return { child, stdout: () => stdout, done };
+}
+
+/** The CLI with a stdin pipe the test writes to (and ends, or leaves open). */
+function cli(args: string[]): Session {
+  return collect(spawn(process.execPath, [CLI, ...args], { env: platform.env, stdio: 'pipe' }));
+}
+
+/** The pid a run printed as `pid=N` (its `sh -c 'echo "pid=$$"; …'`). */
+async function runPid(s: Session): Promise<number> {
+  await waitFor(s, 'pid=');
+  await new Promise((r) => setTimeout(r, 50));
+  return Number(/pid=(\d+)/.exec(s.stdout())![1]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `pid` is gone within 20 s. */
+async function goneSoon(pid: number): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid);
 }
 
 function withInput(args: string[], input: string | Buffer) {
@@ -112,23 +139,23 @@ describe('wharf run with stdin (local platform)', () => {
 
   it('takes a CLI stdin of /dev/null or a closed descriptor as end of file', async () => {
     for (const redirect of ['</dev/null', '<&-']) {
-      const child = spawn(
-        'sh',
-        ['-c', `exec "$0" "$@" ${redirect}`, process.execPath, CLI, 'run', '-a', APP, '--', 'cat; echo done'],
-        {
-          env: platform.env,
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      const code = await new Promise((resolve) => child.on('close', resolve));
+      const { code, stdout, stderr } = await collect(
+        spawn(
+          'sh',
+          [
+            '-c',
+            `exec "$0" "$@" ${redirect}`,
+            process.execPath,
+            CLI,
+            'run',
+            '-a',
+            APP,
+            '--',
+            'cat; echo done',
+          ],
+          { env: platform.env, stdio: 'pipe' },
+        ),
+      ).done;
       expect(code, `${redirect}: ${stderr}`).toBe(0);
       expect(stdout, redirect).toBe('done\n');
     }
@@ -285,23 +312,21 @@ describe('wharf run on a terminal (local platform)', () => {
   });
 
   it('gives a run a terminal by itself when the CLI is on one, and a pipe with --no-tty', async () => {
-    const onTerminal = (extra: string[]) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const line = [process.execPath, CLI, 'run', ...extra, '-a', APP, '--', 'sh', '-c', TTY_PROBE]
-          .map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
-          .join(' ');
-        // script(1) gives the CLI itself a terminal of 30 rows and 100 columns
-        const child = spawn('script', ['-qefc', `stty rows 30 cols 100; exec ${line}`, '/dev/null'], {
+    const onTerminal = async (extra: string[]) => {
+      const line = [process.execPath, CLI, 'run', ...extra, '-a', APP, '--', 'sh', '-c', TTY_PROBE]
+        .map(shellQuote)
+        .join(' ');
+      // script(1) gives the CLI itself a terminal of 30 rows and 100 columns
+      const s = collect(
+        spawn('script', ['-qefc', `stty rows 30 cols 100; exec ${line}`, '/dev/null'], {
           env: { ...platform.env, TERM: 'xterm' },
-          stdio: ['pipe', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-        });
-        child.stdin.end();
-        child.on('close', (code) => resolve({ code, out }));
-      });
+          stdio: 'pipe',
+        }),
+      );
+      s.child.stdin.end();
+      const { code, stdout } = await s.done;
+      return { code, out: stdout };
+    };
     const auto = await onTerminal([]);
     expect(auto.code, auto.out).toBe(0);
     expect(auto.out).toContain('on-a-tty');
@@ -341,28 +366,15 @@ describe('wharf run on a terminal (local platform)', () => {
 });
 
 describe('a run whose client goes away (local platform)', () => {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
   it.each([[[]], [['--tty']], [['--no-stdin']]])(
     'is stopped when the CLI dies (%j), as Heroku stops an attached one-off dyno',
     async (extra: string[]) => {
       const s = cli(['run', ...extra, '-a', APP, '--', 'sh', '-c', 'echo "pid=$$"; sleep 300']);
-      await waitFor(s, 'pid=');
-      await new Promise((r) => setTimeout(r, 50));
-      const pid = Number(/pid=(\d+)/.exec(s.stdout())![1]);
+      const pid = await runPid(s);
       expect(alive(pid)).toBe(true);
       s.child.kill('SIGKILL');
       await s.done;
-      const deadline = Date.now() + 20_000;
-      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(alive(pid)).toBe(false);
+      expect(await goneSoon(pid)).toBe(true);
     },
   );
 });
@@ -444,24 +456,12 @@ describe('resizing a run’s terminal (local platform)', () => {
 describe('leaving a run on a terminal with ~. (local platform)', () => {
   it('ends the CLI with 255 and stops the run, as closing the terminal would', async () => {
     const s = cli(['run', '--tty', '-a', APP, '--', 'sh', '-c', 'echo "pid=$$"; sleep 300']);
-    await waitFor(s, 'pid=');
-    await new Promise((r) => setTimeout(r, 50));
-    const pid = Number(/pid=(\d+)/.exec(s.stdout())![1]);
+    const pid = await runPid(s);
     s.child.stdin!.write('\r~.');
     const r = await s.done;
     expect(r.code).toBe(255);
     expect(r.stderr).toContain('Left the run (~.)');
-    const deadline = Date.now() + 20_000;
-    const alive = () => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    while (alive() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-    expect(alive()).toBe(false);
+    expect(await goneSoon(pid)).toBe(true);
   });
 });
 
