@@ -53,6 +53,11 @@ function probeOnce(file: string, event: unknown, extraEnv: Record<string, string
   return JSON.parse(out.stdout) as ProbeResult;
 }
 
+/** Wall times in ms, with the median CPU time of the same samples beside them. */
+function withCpu(name: string, wallMs: number[], cpuMs: number[]): Figure {
+  return summarize(name, 'ms', wallMs, { cpuMedianMs: summarize('', 'ms', cpuMs).median });
+}
+
 /** The entry and every chunk reachable from it through static imports: what a cold start loads. */
 function staticClosure(meta: Metafile, entry: string): string[] {
   const seen = new Set<string>();
@@ -78,17 +83,10 @@ const rows: string[][] = [];
 const emptyModule = join(outDir, 'empty.mjs');
 writeFileSync(emptyModule, 'export {};\n');
 const base = Array.from({ length: RUNS }, () => probeOnce(emptyModule, undefined));
-const baseline = summarize(
+const baseline = withCpu(
   'baseline: import of an empty module',
-  'ms',
   base.map((t) => t.importMs),
-  {
-    cpuMedianMs: summarize(
-      '',
-      'ms',
-      base.map((t) => t.importCpuMs),
-    ).median,
-  },
+  base.map((t) => t.importCpuMs),
 );
 figures.push(baseline);
 rows.push([
@@ -149,17 +147,10 @@ for (const fn of LAMBDA_FUNCTIONS) {
     samples.map((t) => t.importMs),
     { target: `≤ ${BUDGET_IMPORT_MS} ms`, cpuMedianMs: cpu.median },
   );
-  const firstCall = summarize(
+  const firstCall = withCpu(
     `${fn}: import + first call (${smoke.what})`,
-    'ms',
     samples.map((t) => t.firstCallMs),
-    {
-      cpuMedianMs: summarize(
-        '',
-        'ms',
-        samples.map((t) => t.firstCallCpuMs),
-      ).median,
-    },
+    samples.map((t) => t.firstCallCpuMs),
   );
   const sizeVerdict = verdict(kb, BUDGET_KB, 'lower');
   const importVerdict = verdict(imp.median, BUDGET_IMPORT_MS, 'lower');
@@ -247,17 +238,10 @@ for (const [what, file, event] of [
     'ms',
     samples.map((t) => t.importMs),
   );
-  const call = summarize(
+  const call = withCpu(
     `${what}: import + first call reading DynamoDB`,
-    'ms',
     samples.map((t) => t.firstCallMs),
-    {
-      cpuMedianMs: summarize(
-        '',
-        'ms',
-        samples.map((t) => t.firstCallCpuMs),
-      ).median,
-    },
+    samples.map((t) => t.firstCallCpuMs),
   );
   figures.push(imp, call);
   readRows.push([

@@ -8,7 +8,7 @@
  * driving it with the real AWS SDK.
  *
  * The operations themselves (wire <-> FakeTable) are in fake-dynamo-operations.ts, the SigV4
- * check in fake-dynamo-sigv4.ts.
+ * check in sigv4-verify.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,7 +16,7 @@ import { crc32 } from 'node:zlib';
 import { listenOnLoopback, lowerCasedHeaders, readBody } from './fake-aws-server.ts';
 import type { FakeTable } from './fake-dynamo.ts';
 import { DynamoWireError, operations, required, type Wire } from './fake-dynamo-operations.ts';
-import { type SigV4Credentials, SigV4RefusedError, verifySigV4 } from './fake-dynamo-sigv4.ts';
+import { type SigV4Credentials, SigV4RefusedError, verifySigV4 } from './sigv4-verify.ts';
 
 export interface RecordedDynamoRequest {
   /** X-Amz-Target as sent, e.g. `DynamoDB_20120810.GetItem` */

@@ -20,7 +20,7 @@ import {
   lowerCasedHeaders,
   readBody,
 } from './fake-aws-server.ts';
-import { type SigV4Credentials, SigV4RefusedError, verifySigV4 } from './fake-dynamo-sigv4.ts';
+import { type SigV4Credentials, SigV4RefusedError, verifySigV4 } from './sigv4-verify.ts';
 
 export interface RecordedSecretsRequest {
   /** e.g. `GetSecretValue`, from `X-Amz-Target: secretsmanager.GetSecretValue` */

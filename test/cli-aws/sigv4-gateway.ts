@@ -4,12 +4,11 @@
  * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), checks the scope and the date window as API
  * Gateway does, answers 403 like it, and passes valid requests to the real API handler.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { Sha256 } from '../../cli/aws/sha256.ts';
+import { lowerCasedHeaders } from '../aws/fake-aws-server.ts';
+import { SigV4RefusedError, verifySigV4 } from '../aws/sigv4-verify.ts';
 
 /** the account the gateway's callers belong to (their ARNs are `…:user/<access key>`) */
 export const GATEWAY_ACCOUNT = '111122223333';
@@ -52,7 +51,7 @@ export async function startGateway(
         res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
       };
       try {
-        const verdict = await verify(req, url, body, region);
+        const verdict = await verify(req, body, region);
         if ('refuse' in verdict) {
           refusals.push({ path: url.pathname, message: verdict.refuse });
           return answer(403, { message: verdict.refuse });
@@ -112,79 +111,34 @@ export async function startGateway(
   });
 }
 
-const AUTH =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
-
+/**
+ * API Gateway's IAM check, by the shared verifier (test/aws/sigv4-verify.ts) with the
+ * gateway's 5-minute window; refusals carry the message API Gateway answers with.
+ */
 async function verify(
   req: IncomingMessage,
-  url: URL,
   body: Buffer,
   region: string,
 ): Promise<{ accessKey: string } | { refuse: string }> {
-  const auth = req.headers['authorization'];
-  if (!auth) return { refuse: 'Forbidden' };
-  const m = AUTH.exec(auth);
-  if (!m) return { refuse: 'Authorization header requires Credential, SignedHeaders and Signature' };
-  const [, accessKey, day, scopeRegion, service, signedHeaders] = m as unknown as string[];
-  if (accessKey !== process.env['AWS_ACCESS_KEY_ID'])
-    return { refuse: 'The security token included in the request is invalid.' };
-  if (scopeRegion !== region || service !== 'execute-api')
-    return {
-      refuse: `Credential should be scoped to a valid region and service execute-api, not ${scopeRegion}/${service}`,
-    };
-  const amzDate = String(req.headers['x-amz-date'] ?? '');
-  const dm = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
-  if (!dm || amzDate.slice(0, 8) !== day)
-    return {
-      refuse: 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP',
-    };
-  const signedAt = new Date(Date.UTC(+dm[1]!, +dm[2]! - 1, +dm[3]!, +dm[4]!, +dm[5]!, +dm[6]!));
-  if (Math.abs(Date.now() - signedAt.getTime()) > FIVE_MINUTES)
-    return { refuse: `Signature expired: ${amzDate} is now earlier or later than 5 minutes from now` };
-
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders!.split(';')) {
-    const v = req.headers[name];
-    if (v === undefined) return { refuse: `Header ${name} is signed but missing` };
-    headers[name] = Array.isArray(v) ? v.join(',') : v;
+  const headers = lowerCasedHeaders(req);
+  try {
+    await verifySigV4(
+      { method: req.method ?? 'GET', url: req.url ?? '/', headers, body },
+      {
+        credentials: {
+          accessKeyId: process.env['AWS_ACCESS_KEY_ID'] ?? '',
+          secretAccessKey: process.env['AWS_SECRET_ACCESS_KEY'] ?? '',
+        },
+        region,
+        service: 'execute-api',
+        maxSkewMs: FIVE_MINUTES,
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof SigV4RefusedError)) throw e;
+    // an unsigned request gets API Gateway's bare 403
+    if (e.type === 'MissingAuthenticationTokenException') return { refuse: 'Forbidden' };
+    return { refuse: e.message.split('\n\n')[0]! };
   }
-  // the payload hash is the body's, whatever a header claims
-  if (headers['x-amz-content-sha256'])
-    headers['x-amz-content-sha256'] = createHash('sha256').update(body).digest('hex');
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    const had = query[k];
-    query[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
-  }
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region,
-    sha256: Sha256,
-    applyChecksum: false,
-    credentials: {
-      accessKeyId: accessKey!,
-      secretAccessKey: process.env['AWS_SECRET_ACCESS_KEY'] ?? '',
-    },
-  });
-  const expected = await signer.sign(
-    {
-      method: req.method ?? 'GET',
-      protocol: 'http:',
-      hostname: url.hostname,
-      path: url.pathname,
-      query,
-      headers,
-      body: body.length > 0 ? body : undefined,
-    },
-    { signingDate: signedAt },
-  );
-  const want = Buffer.from(String(expected.headers['authorization']));
-  const got = Buffer.from(auth);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) {
-    return {
-      refuse:
-        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-    };
-  }
-  return { accessKey: accessKey! };
+  return { accessKey: /Credential=([^/]+)\//.exec(headers['authorization']!)![1]! };
 }

@@ -1,5 +1,6 @@
 /**
- * Server-side SigV4 check for the HTTP DynamoDB fake: parses the Authorization header, rebuilds
+ * Server-side SigV4 check for the test stand-ins of AWS (the DynamoDB and Secrets Manager
+ * fakes, the API Gateway of test/cli-aws): parses the Authorization header, rebuilds
  * the request from what arrived (method, path, query, the signed headers only, the body) and
  * re-signs it with @smithy/signature-v4 as the reference, with the client's own X-Amz-Date.
  * Refusals carry the error type and wording DynamoDB uses, so a hand-written signer is judged
@@ -155,16 +156,17 @@ function checkSignedHeaders(auth: ParsedAuthorization, headers: Record<string, s
   }
 }
 
-function checkClock(signedAt: Date, amzDate: string, now: Date): void {
+function checkClock(signedAt: Date, amzDate: string, now: Date, maxSkewMs: number): void {
   const stamp = (d: Date) => d.toISOString().replace(/[-:]|\.\d{3}/g, '');
-  if (signedAt.getTime() < now.getTime() - MAX_SKEW_MS) {
+  const minutes = `${maxSkewMs / 60_000} min.`;
+  if (signedAt.getTime() < now.getTime() - maxSkewMs) {
     throw invalid(
-      `Signature expired: ${amzDate} is now earlier than ${stamp(new Date(now.getTime() - MAX_SKEW_MS))} (${stamp(now)} - 15 min.)`,
+      `Signature expired: ${amzDate} is now earlier than ${stamp(new Date(now.getTime() - maxSkewMs))} (${stamp(now)} - ${minutes})`,
     );
   }
-  if (signedAt.getTime() > now.getTime() + MAX_SKEW_MS) {
+  if (signedAt.getTime() > now.getTime() + maxSkewMs) {
     throw invalid(
-      `Signature not yet current: ${amzDate} is still later than ${stamp(new Date(now.getTime() + MAX_SKEW_MS))} (${stamp(now)} + 15 min.)`,
+      `Signature not yet current: ${amzDate} is still later than ${stamp(new Date(now.getTime() + maxSkewMs))} (${stamp(now)} + ${minutes})`,
     );
   }
 }
@@ -172,7 +174,14 @@ function checkClock(signedAt: Date, amzDate: string, now: Date): void {
 /** Throws SigV4RefusedError unless `req` carries a valid SigV4 signature by `credentials`. */
 export async function verifySigV4(
   req: ReceivedRequest,
-  expected: { credentials: SigV4Credentials; region: string; service: string; now?: Date },
+  expected: {
+    credentials: SigV4Credentials;
+    region: string;
+    service: string;
+    now?: Date;
+    /** how far the signing time may be from now: DynamoDB allows 15 minutes, API Gateway 5 */
+    maxSkewMs?: number;
+  },
 ): Promise<void> {
   const auth = parseAuthorization(req.headers['authorization']);
   const amzDate = req.headers['x-amz-date'];
@@ -191,7 +200,7 @@ export async function verifySigV4(
     );
   }
   checkSignedHeaders(auth, req.headers);
-  checkClock(signingDate, amzDate, expected.now ?? new Date());
+  checkClock(signingDate, amzDate, expected.now ?? new Date(), expected.maxSkewMs ?? MAX_SKEW_MS);
   const bodyHash = createHash('sha256').update(req.body).digest('hex');
   const claimedHash = req.headers['x-amz-content-sha256'];
   // the signer trusts this header as the payload hash, so it must be checked against the body
